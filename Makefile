@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ARGS   ?=
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install run test lint check chromium messages bench
+
+# (Re)install into .venv whenever the dependency files change; versions pinned by constraints.txt.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Everything: embedded PostgreSQL + Redis, migrate, demo data, gunicorn + Celery worker + beat. Ctrl-C stops all.
+run: install
+	$(VPY) scripts/devstack.py run
+
+## The whole suite against a real PostgreSQL and Redis (embedded unless DATABASE_URL / REDIS_URL are set).
+test: install chromium
+	$(VPY) scripts/devstack.py test $(ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+## What CI checks besides the tests.
+check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=postgresql://unused/x $(VPY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+
+## Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## Rebuild the compiled translations after editing locale/*/LC_MESSAGES/django.po (needs GNU gettext).
+messages: install
+	$(VPY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
+	$(VPY) manage.py compilemessages --ignore=.venv

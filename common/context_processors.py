@@ -1,0 +1,15 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from offices.roles import Role
+
+
+def navigation(request) -> dict:
+    """The navigation bar for the signed-in user's roles. Later stages add their entries here."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [{"label": _("首页"), "url": reverse("home"), "key": "home"}]
+    if user.is_staff and (user.has_role(Role.OPS) or user.has_role(Role.ADMINISTRATOR)):
+        items.append({"label": _("系统管理"), "url": reverse("admin:index"), "key": "admin"})
+    return {"nav_items": items}

@@ -1,0 +1,24 @@
+"""`make run`: DEBUG on, demo data, a throwaway secret key unless one is given."""
+
+import os
+from pathlib import Path
+
+# Without DATABASE_URL / REDIS_URL, talk to the embedded servers that `make run` starts (var/pg, port 6380),
+# so `.venv/bin/python manage.py shell` works beside a running stack.
+_VAR = Path(__file__).resolve().parent.parent.parent / "var"
+os.environ.setdefault("DATABASE_URL", f"postgresql://postgres@/app?host={_VAR / 'pg'}")
+os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:{os.environ.get('REDIS_PORT', '6380')}/0")
+
+from .base import *  # noqa: E402, F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+DEMO_DATA = env.bool("DEMO_DATA", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret-3f9c1e7a")
+# Static files straight from static/ without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

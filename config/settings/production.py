@@ -1,0 +1,33 @@
+"""gunicorn / Celery in production (docker-compose.yml). Refuses to start without real secrets."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+
+
+def _required(name: str) -> str:
+    """A required secret from NAME or from the file named by NAME_FILE (Docker secrets)."""
+    path = env(f"{name}_FILE", default="")
+    if path:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read().strip()
+    value = env(name, default="")
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set in production")
+    return value
+
+
+SECRET_KEY = _required("DJANGO_SECRET_KEY")
+if len(SECRET_KEY) < 32 or SECRET_KEY.startswith(("local-", "test-", "change-me")):
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a real secret of at least 32 characters")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set in production")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)  # usually done by the proxy

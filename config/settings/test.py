@@ -1,0 +1,17 @@
+"""`make test`: real PostgreSQL and Redis from scripts/devstack.py (or DATABASE_URL / REDIS_URL)."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+DEBUG = False
+DEMO_DATA = False
+SECRET_KEY = "test-only-not-a-secret"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never used outside tests
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# A test database of its own, so tests can run while the dev stack uses the same server.
+DATABASES["default"]["TEST"] = {"NAME": env("DJANGO_TEST_DB_NAME", default="test_app")}
+CACHES["default"]["KEY_PREFIX"] = "test"  # noqa: F405
