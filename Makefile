@@ -30,7 +30,7 @@ lint: install
 
 ## What CI checks besides the tests.
 check: install
-	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=postgresql://unused/x $(VPY) manage.py makemigrations --check --dry-run
+	$(VPY) scripts/devstack.py check
 	$(VENV)/bin/ruff check .
 
 ## Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
@@ -39,7 +39,8 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-## Rebuild the compiled translations after editing locale/*/LC_MESSAGES/django.po (needs GNU gettext).
+## Our msgids are Chinese; English lives in locale/en. After changing UI text: make messages, fill the new
+## msgstr entries in locale/en/LC_MESSAGES/django.po, make messages again (needs GNU gettext), commit both files.
 messages: install
-	$(VPY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
-	$(VPY) manage.py compilemessages --ignore=.venv
+	$(VPY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests
+	$(VPY) manage.py compilemessages -l en --ignore=.venv

@@ -1,8 +1,8 @@
 """Reading code tables: labels, choices for forms and the "must be in the code table" check.
 
-    label("AJC00A", "11")          # '被各类用人单位录用或招聘'
-    choices("AAC058")              # [('01', '居民身份证（户口簿）'), ...]  (active codes only)
-    validate_code("AAC058", "01")  # raises ValidationError naming the table when the code is unknown
+label("AJC00A", "11")          # '被各类用人单位录用或招聘'
+choices("AAC058")              # [('01', '居民身份证（户口簿）'), ...]  (active codes only)
+validate_code("AAC058", "01")  # raises ValidationError naming the table when the code is unknown
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from .models import CodeItem
 
 def choices(table: str) -> list[tuple[str, str]]:
     return list(
-        CodeItem.objects.filter(table_id=table, active=True).order_by("sort_order", "code").values_list("code", "label")
+        CodeItem.objects.filter(table_id=table, active=True)
+        .order_by("sort_order", "code")
+        .values_list("code", "label")
     )
 
 
@@ -27,5 +29,6 @@ def validate_code(table: str, code: str) -> None:
     """The upload table's rule "必须在代码表中": ``code`` must be an active code of ``table``."""
     if not CodeItem.objects.filter(table_id=table, code=code, active=True).exists():
         raise ValidationError(
-            _("%(table)s：代码“%(code)s”不在代码表中") % {"table": table, "code": code}, code="not_in_code_table"
+            _("%(table)s：代码“%(code)s”不在代码表中") % {"table": table, "code": code},
+            code="not_in_code_table",
         )

@@ -1,6 +1,7 @@
-from common.history import tracked
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from common.history import tracked
 
 
 class CodeTable(models.Model):
@@ -29,7 +30,9 @@ class CodeItem(models.Model):
     """One code of a code table with its Chinese label. Retired codes stay (old records keep their meaning)
     but are no longer offered (``active`` false)."""
 
-    table = models.ForeignKey(CodeTable, on_delete=models.PROTECT, related_name="items", verbose_name=_("代码表"))
+    table = models.ForeignKey(
+        CodeTable, on_delete=models.PROTECT, related_name="items", verbose_name=_("代码表")
+    )
     code = models.CharField(_("代码"), max_length=10)
     label = models.CharField(_("名称"), max_length=100)
     active = models.BooleanField(_("启用"), default=True)

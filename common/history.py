@@ -23,10 +23,16 @@ from typing import Any
 import pghistory
 from django.db import models
 
+
 def tracked(**kwargs: Any):
     """Class decorator: track inserts, updates and deletes of a model in an append-only event table."""
     # Fresh tracker instances per model: pghistory binds a tracker's condition to the model it decorates.
-    trackers = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+    # An update that only touches auto_now fields (updated_at) is not a change worth an event.
+    trackers = (
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude_auto=True)),
+        pghistory.DeleteEvent(),
+    )
     return pghistory.track(*trackers, append_only=True, **kwargs)
 
 

@@ -1,23 +1,25 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from common import views as common_views
 
-admin.site.site_header = "失业登记服务管理系统"
-admin.site.site_title = "失业登记服务管理系统"
-admin.site.index_title = "基础数据管理"
+admin.site.site_header = _("失业登记服务管理系统")
+admin.site.site_title = _("失业登记服务管理系统")
+admin.site.index_title = _("基础数据管理")
 
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
-

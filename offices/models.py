@@ -1,9 +1,9 @@
-from common.history import tracked
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.history import tracked
 from common.models import TimeStampedModel
 from common.validators import validate_no_spaces
 
@@ -26,11 +26,18 @@ class Region(models.Model):
         CITY = 2, _("地市级")
         COUNTY = 3, _("县区级")
 
-    code = models.CharField(_("行政区划代码"), max_length=6, primary_key=True, validators=[validate_region_code])
+    code = models.CharField(
+        _("行政区划代码"), max_length=6, primary_key=True, validators=[validate_region_code]
+    )
     name = models.CharField(_("名称"), max_length=50)
     level = models.PositiveSmallIntegerField(_("级别"), choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级区划"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=64, editable=False)
     is_local = models.BooleanField(_("本地自定义代码"), default=False)
@@ -41,12 +48,17 @@ class Region(models.Model):
         ordering = ["code"]
         indexes = [
             # Prefix match in offices.scoping.visible_regions ("path LIKE '410800/%'").
-            models.Index(fields=["path"], name="offices_region_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["path"], name="offices_region_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(code__regex=r"^\d{6}$"), name="offices_region_code_six_digits"),
             models.CheckConstraint(
-                condition=models.Q(level=1, parent__isnull=True) | models.Q(level__gt=1, parent__isnull=False),
+                condition=models.Q(code__regex=r"^\d{6}$"), name="offices_region_code_six_digits"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level=1, parent__isnull=True)
+                | models.Q(level__gt=1, parent__isnull=False),
                 name="offices_region_parent_matches_level",
             ),
         ]
@@ -73,7 +85,9 @@ class Office(TimeStampedModel):
 
     code = models.CharField(_("机构代码"), max_length=20, unique=True)
     name = models.CharField(_("机构名称"), max_length=100)
-    region = models.ForeignKey(Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="offices")
+    region = models.ForeignKey(
+        Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="offices"
+    )
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -96,10 +110,18 @@ class User(AbstractUser):
     """
 
     office = models.ForeignKey(
-        Office, verbose_name=_("所属机构"), null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+        Office,
+        verbose_name=_("所属机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
     handler_name = models.CharField(
-        _("经办人姓名"), max_length=20, blank=True, validators=[validate_no_spaces],
+        _("经办人姓名"),
+        max_length=20,
+        blank=True,
+        validators=[validate_no_spaces],
         help_text=_("上报部级平台的经办人（AAE011），不能含有空格"),
     )
 
@@ -108,7 +130,8 @@ class User(AbstractUser):
         verbose_name_plural = _("工作人员")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(handler_name__regex=r"[\s\u3000]"), name="offices_user_handler_name_no_spaces"
+                condition=~models.Q(handler_name__regex=r"[\s\u3000]"),
+                name="offices_user_handler_name_no_spaces",
             ),
         ]
 

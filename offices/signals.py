@@ -21,7 +21,8 @@ def sync_roles() -> None:
 
 
 def sync_roles_after_migrate(sender, **kwargs) -> None:
-    # post_migrate is sent once per installed app, in INSTALLED_APPS order (also after `flush`); every app's
-    # permissions exist only when the last app's turn comes.
-    if sender.label == list(apps.get_app_configs())[-1].label:
+    # post_migrate is sent once per installed app that has a models module, in INSTALLED_APPS order (also
+    # after `flush`); every app's permissions exist only when the last such app's turn comes.
+    last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+    if sender.label == last.label:
         sync_roles()

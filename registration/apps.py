@@ -1,8 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RegistrationConfig(AppConfig):
     """Stage 1: people, applications and registrations (申请/登记)."""
 
     name = "registration"
-    verbose_name = "失业登记"
+    verbose_name = _("失业登记")

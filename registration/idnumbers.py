@@ -5,7 +5,8 @@
   A lowercase x is accepted and normalised to X.
 - 15 characters (legacy, issued before 1999): all digits, birth date as YYMMDD in the 1900s, sex in the last
   digit, no check character.
-The birth date must be a real date, not in the future and not before 1900.
+The birth date must be a real date and not in the future (the standard's own example 440524188001010014
+is born in 1880, so there is no lower bound).
 
     normalize_citizen_id(" 11010519491231002x ")   # '11010519491231002X'
     validate_citizen_id("11010519491231002X")      # passes (the standard's own example)
@@ -74,8 +75,6 @@ def validate_citizen_id(value: str) -> None:
         raise ValidationError(_("公民身份号码中的出生日期不是有效日期"), code="birth_date")
     if born > timezone.localdate():
         raise ValidationError(_("公民身份号码中的出生日期晚于今天"), code="birth_date_future")
-    if born.year < 1900:
-        raise ValidationError(_("公民身份号码中的出生日期早于1900年"), code="birth_date_past")
     if len(value) == 18 and check_character(value[:17]) != value[17]:
         raise ValidationError(_("公民身份号码第18位校验码不正确"), code="checksum")
 

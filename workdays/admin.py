@@ -6,57 +6,60 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .models import CalendarDay
 from .services import calendar_load_year
+from .yeardata import parse_date_lines
 
 
 def _parse_dates(text: str, field: str) -> dict[date, str]:
-    """Lines of "YYYY-MM-DD [note]" → {date: note}."""
-    out: dict[date, str] = {}
-    for n, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        day, _, note = line.partition(" ")
-        try:
-            out[date.fromisoformat(day)] = note.strip()
-        except ValueError:
-            raise forms.ValidationError(
-                _("%(field)s第%(n)d行“%(line)s”不是 YYYY-MM-DD 格式的日期"), params={"field": field, "n": n, "line": line}
-            ) from None
-    return out
+    try:
+        return parse_date_lines(text)
+    except ValueError as exc:
+        raise forms.ValidationError(f"{field}：{exc}") from None
 
 
 class LoadYearForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     holidays = forms.CharField(
-        label=_("放假日期"), widget=forms.Textarea(attrs={"rows": 12}),
+        label=_("放假日期"),
+        widget=forms.Textarea(attrs={"rows": 12}),
         help_text=_("每行一个日期，可在空格后写节日名称，例如：2027-01-01 元旦"),
     )
     adjusted_workdays = forms.CharField(
-        label=_("调休上班日期"), required=False, widget=forms.Textarea(attrs={"rows": 6}),
+        label=_("调休上班日期"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("周末调休上班的日期，每行一个，例如：2027-02-07 春节"),
     )
     replace = forms.BooleanField(label=_("覆盖已有年度（更正）"), required=False)
 
     def clean_holidays(self):
-        return _parse_dates(self.cleaned_data["holidays"], "放假日期")
+        return _parse_dates(self.cleaned_data["holidays"], self.fields["holidays"].label)
 
     def clean_adjusted_workdays(self):
-        return _parse_dates(self.cleaned_data.get("adjusted_workdays") or "", "调休上班日期")
+        return _parse_dates(
+            self.cleaned_data.get("adjusted_workdays") or "", self.fields["adjusted_workdays"].label
+        )
 
     def clean(self):
         data = super().clean()
         year = data.get("year")
-        for key, label in (("holidays", "放假日期"), ("adjusted_workdays", "调休上班日期")):
+        for key in ("holidays", "adjusted_workdays"):
+            label = self.fields[key].label
             for d in data.get(key) or {}:
                 if year and d.year != year:
-                    self.add_error(key, _("%(label)s %(d)s 不在 %(year)s 年") % {"label": label, "d": d, "year": year})
+                    self.add_error(
+                        key, _("%(label)s %(d)s 不在 %(year)s 年") % {"label": label, "d": d, "year": year}
+                    )
         both = set(data.get("holidays") or {}) & set(data.get("adjusted_workdays") or {})
         if both:
-            self.add_error("adjusted_workdays", _("这些日期同时填在放假和调休上班中：%s") % ", ".join(map(str, sorted(both))))
+            self.add_error(
+                "adjusted_workdays",
+                _("这些日期同时填在放假和调休上班中：%s") % ", ".join(map(str, sorted(both))),
+            )
         return data
 
 
@@ -73,14 +76,18 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("星期"))
     def weekday(self, obj: CalendarDay) -> str:
-        return "一二三四五六日"[obj.date.weekday()]
+        return date_format(obj.date, "D")
 
     def get_readonly_fields(self, request, obj=None):
         return ["date"] if obj else []
 
     def get_urls(self):
         return [
-            path("load-year/", self.admin_site.admin_view(self.load_year_view), name="workdays_calendarday_load_year"),
+            path(
+                "load-year/",
+                self.admin_site.admin_view(self.load_year_view),
+                name="workdays_calendarday_load_year",
+            ),
             *super().get_urls(),
         ]
 
@@ -99,7 +106,19 @@ class CalendarDayAdmin(admin.ModelAdmin):
             except ValueError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("已载入 %(year)s 年工作日历，共 %(n)d 天") % {"year": form.cleaned_data["year"], "n": count})
-                return redirect(reverse("admin:workdays_calendarday_changelist") + f"?date__year={form.cleaned_data['year']}")
-        context = {**self.admin_site.each_context(request), "form": form, "title": _("载入年度工作日历"), "opts": self.model._meta}
+                messages.success(
+                    request,
+                    _("已载入 %(year)s 年工作日历，共 %(n)d 天")
+                    % {"year": form.cleaned_data["year"], "n": count},
+                )
+                return redirect(
+                    reverse("admin:workdays_calendarday_changelist")
+                    + f"?date__year={form.cleaned_data['year']}"
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": _("载入年度工作日历"),
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "admin/workdays/calendarday/load_year.html", context)

@@ -1,8 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkdaysConfig(AppConfig):
     """The official working-day calendar and deadline arithmetic."""
 
     name = "workdays"
-    verbose_name = "工作日历"
+    verbose_name = _("工作日历")

@@ -1,6 +1,7 @@
-from common.history import tracked
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from common.history import tracked
 
 
 @tracked()
@@ -39,7 +40,9 @@ class CalendarDay(models.Model):
         ordering = ["date"]
         indexes = [
             # workdays.calendar.add_workdays: "the next N working days after D".
-            models.Index(fields=["date"], condition=models.Q(is_workday=True), name="workdays_day_workday_idx"),
+            models.Index(
+                fields=["date"], condition=models.Q(is_workday=True), name="workdays_day_workday_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .models import CalendarDay
 from .yeardata import build_year
@@ -23,7 +24,7 @@ def calendar_load_year(
     existing = CalendarDay.objects.filter(date__year=year)
     if existing.exists():
         if not replace:
-            raise ValueError(f"{year} 年的工作日历已存在；如需更正请选择“覆盖”")
+            raise ValueError(_("%(year)s 年的工作日历已存在；如需更正请选择“覆盖”") % {"year": year})
         existing.delete()
     CalendarDay.objects.bulk_create([CalendarDay(date=d, kind=k, note=n) for d, k, n in days])
     return len(days)

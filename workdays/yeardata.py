@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.utils.translation import gettext as _
+
 # chinesecalendar names its holidays in English; the calendar shows the Chinese names.
 HOLIDAY_NAMES_ZH = {
     "New Year's Day": "元旦",
@@ -21,7 +23,9 @@ HOLIDAY_NAMES_ZH = {
 }
 
 
-def build_year(year: int, holidays: dict[date, str], adjusted_workdays: dict[date, str]) -> list[tuple[date, str, str]]:
+def build_year(
+    year: int, holidays: dict[date, str], adjusted_workdays: dict[date, str]
+) -> list[tuple[date, str, str]]:
     """Every day of ``year`` as (date, kind, note).
 
     ``holidays``: days off that would otherwise be workdays or weekends (法定节假日 and the days joined to them);
@@ -39,13 +43,39 @@ def build_year(year: int, holidays: dict[date, str], adjusted_workdays: dict[dat
         if day in holidays:
             days.append((day, "holiday", holidays[day]))
         elif day in adjusted_workdays:
-            days.append((day, "adjusted", f"{adjusted_workdays[day]}调休上班" if adjusted_workdays[day] else "调休上班"))
+            days.append(
+                (
+                    day,
+                    "adjusted",
+                    f"{adjusted_workdays[day]}调休上班" if adjusted_workdays[day] else "调休上班",
+                )
+            )
         elif day.weekday() >= 5:
             days.append((day, "weekend", ""))
         else:
             days.append((day, "workday", ""))
         day += timedelta(days=1)
     return days
+
+
+def parse_date_lines(text: str) -> dict[date, str]:
+    """Lines of "YYYY-MM-DD [note]" → {date: note}; blank lines skipped.
+
+    Raises ValueError("line N: ...") naming the first bad line.
+    """
+    out: dict[date, str] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        day, _sep, note = line.partition(" ")
+        try:
+            out[date.fromisoformat(day)] = note.strip()
+        except ValueError:
+            raise ValueError(
+                _("第%(n)d行“%(line)s”不是 YYYY-MM-DD 格式的日期") % {"n": n, "line": line}
+            ) from None
+    return out
 
 
 def chinesecalendar_years() -> list[int]:

@@ -10,13 +10,14 @@ os.environ.setdefault("DATABASE_URL", f"postgresql://postgres@/app?host={_VAR / 
 os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:{os.environ.get('REDIS_PORT', '6380')}/0")
 
 from .base import *  # noqa: E402, F403
-from .base import env
+from .base import env  # noqa: E402
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 DEMO_DATA = env.bool("DEMO_DATA", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret-3f9c1e7a")
 # Static files straight from static/ without collectstatic.
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None  # no collectstatic outside production; WhiteNoise serves from static/ via the finders
 WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,89 @@
+"""Append-only history of changes with who and when, proven on offices and staff (later stages reuse it)."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+
+from common.history import history_context, history_for
+from offices.models import Office
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_records_an_insert_and_an_update_with_actor_and_source(office_jiefang, supervisor_jiaozuo):
+    with history_context(actor=supervisor_jiaozuo, source="test:rename"):
+        office_jiefang.name = "解放区就业服务中心"
+        office_jiefang.save()
+    events = history_for(office_jiefang)
+    assert [e["label"] for e in events] == ["update", "insert"]
+    update = events[0]
+    assert update["user_id"] == supervisor_jiaozuo.pk
+    assert update["source"] == "test:rename"
+    assert update["at"] is not None
+    assert update["diff"]["name"] == ["解放区公共就业服务中心", "解放区就业服务中心"]
+
+
+def test_it_records_bulk_updates_row_by_row(office_jiefang, office_wenxian):
+    with history_context(actor=None, source="test:bulk"):
+        Office.objects.filter(pk__in=[office_jiefang.pk, office_wenxian.pk]).update(phone="0391-1234567")
+    for office in (office_jiefang, office_wenxian):
+        latest = history_for(office)[0]
+        assert latest["label"] == "update"
+        assert latest["diff"]["phone"] == ["", "0391-1234567"]
+        assert latest["source"] == "test:bulk"
+
+
+def test_it_records_deletes(db):
+    office = Office.objects.create(code="TMP1", name="临时机构", region_id="410802")
+    pk = office.pk
+    office.delete()
+    labels = [e.pgh_label for e in Office.pgh_event_model.objects.filter(pgh_obj_id=pk).order_by("pgh_id")]
+    assert labels == ["insert", "delete"]
+
+
+def test_it_does_not_record_an_update_that_changes_nothing(office_jiefang):
+    office_jiefang.save()
+    assert [e["label"] for e in history_for(office_jiefang)] == ["insert"]
+
+
+def test_it_refuses_to_edit_or_delete_history(office_jiefang):
+    event_table = Office.pgh_event_model._meta.db_table
+    for sql in (f"UPDATE {event_table} SET name = 'x'", f"DELETE FROM {event_table}"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert len(history_for(office_jiefang)) == 1
+
+
+def test_it_keeps_staff_changes_without_the_password(caseworker_jiefang):
+    caseworker_jiefang.set_password("another-pass-987")
+    caseworker_jiefang.save()
+    assert [e["label"] for e in history_for(caseworker_jiefang)] == ["insert"]
+    caseworker_jiefang.handler_name = "李四"
+    caseworker_jiefang.save()
+    latest = history_for(caseworker_jiefang)[0]
+    assert latest["diff"] == {"handler_name": ["李经办", "李四"]}
+    assert "password" not in latest["data"]
+
+
+def test_it_records_the_signed_in_user_for_changes_made_through_the_web(client, office_jiefang, db):
+    from offices.models import User
+
+    admin = User.objects.create_superuser(username="root", password="x-pass-12345", handler_name="管理员")
+    client.force_login(admin)
+    url = reverse("admin:offices_office_change", args=[office_jiefang.pk])
+    response = client.post(
+        url,
+        {
+            "code": office_jiefang.code,
+            "name": "解放区人社局就业中心",
+            "region": "410802",
+            "phone": "",
+            "address": "",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    latest = history_for(office_jiefang)[0]
+    assert latest["label"] == "update"
+    assert latest["user_id"] == admin.pk
+    assert latest["source"] == url
