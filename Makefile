@@ -33,11 +33,13 @@ check: install
 	$(VPY) scripts/devstack.py check
 	$(VENV)/bin/ruff check .
 
-## Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+## Browser tests drive Debian's Chromium (Playwright cannot download its own browser here), with a Chinese
+## font so that screenshots show the pages as users see them.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  echo "installing Debian's chromium and a Chinese font for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 ## Our msgids are Chinese; English lives in locale/en. After changing UI text: make messages, fill the new
 ## msgstr entries in locale/en/LC_MESSAGES/django.po, make messages again (needs GNU gettext), commit both files.
