@@ -87,3 +87,13 @@ def test_it_records_the_signed_in_user_for_changes_made_through_the_web(client, 
     assert latest["label"] == "update"
     assert latest["user_id"] == admin.pk
     assert latest["source"] == url
+
+
+def test_it_shows_the_history_in_the_admin(client, office_jiefang, db):
+    from offices.models import User
+
+    admin = User.objects.create_superuser(username="root", password="x-pass-12345", handler_name="管理员")
+    client.force_login(admin)
+    assert client.get(reverse("admin:index")).status_code == 200
+    response = client.get(reverse("admin:pghistory_middlewareevents_changelist"))
+    assert response.status_code == 200
