@@ -22,3 +22,39 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class Notification(TimeStampedModel):
+    """A message to a person (SMS), stored with its delivery status so that nothing is lost silently.
+
+    Queued in the same transaction as the change it reports; sent by a Celery task after commit; a periodic
+    sweep re-sends anything still queued (a lost broker message). ``ref`` names what it is about
+    (``"application:SQ2026112500000001"``) so pages can show it in a person's timeline.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "待发送"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+        NO_PHONE = "no_phone", "无联系电话，未发送"
+
+    phone = models.CharField(max_length=20, blank=True)
+    text = models.CharField(max_length=500)
+    ref = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    backend = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["ref"], name="common_notification_ref"),
+            # common.notifications.notification_resend_queued: the sweep over queued messages.
+            models.Index(
+                fields=["created_at"], condition=models.Q(status="queued"), name="common_notif_queued"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} → {self.phone or '-'} ({self.status})"

@@ -7,3 +7,18 @@ def beat_heartbeat() -> None:
     from .services import heartbeat_record
 
     heartbeat_record(name="beat")
+
+
+@shared_task(name="common.tasks.send_notification", ignore_result=True)
+def send_notification(notification_id: int) -> None:
+    from .notifications import notification_send
+
+    notification_send(notification_id=notification_id)
+
+
+@shared_task(name="common.tasks.resend_queued_notifications", ignore_result=True)
+def resend_queued_notifications() -> None:
+    """Every 5 minutes: messages whose Celery message was lost are sent here (idempotent)."""
+    from .notifications import notification_resend_queued
+
+    notification_resend_queued()

@@ -22,4 +22,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("registration.urls")),
+    path("apply/", include("registration.urls_public")),
 ]

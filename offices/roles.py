@@ -15,15 +15,34 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 
+REGISTRATION_VIEW = [
+    "registration.view_person",
+    "registration.view_application",
+    "registration.view_registration",
+    "registration.view_bundlerequest",
+]
+REGISTRATION_CASEWORK = [
+    *REGISTRATION_VIEW,
+    "registration.add_application",
+    "registration.change_application",
+    "registration.change_person",
+    "registration.add_bundlerequest",
+    "registration.change_bundlerequest",
+    "registration.reveal_id_number",
+]
+
 # "app_label.codename" per role. Unknown permissions are an error (a typo would silently grant nothing).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CASEWORKER: [
+        *REGISTRATION_CASEWORK,
         "offices.view_office",
         "offices.view_region",
         "workdays.view_calendarday",
         "codes.view_codeitem",
     ],
     Role.SUPERVISOR: [
+        *REGISTRATION_VIEW,
+        "registration.reveal_id_number",
         "offices.view_office",
         "offices.view_region",
         "offices.view_user",
@@ -31,6 +50,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "codes.view_codeitem",
     ],
     Role.OPS: [
+        "registration.view_importbatch",
+        "registration.add_importbatch",
         "offices.view_office",
         "offices.view_region",
         "workdays.view_calendarday",

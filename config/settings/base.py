@@ -151,7 +151,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
     },
+    # Every 5 minutes: send messages left queued (their Celery message was lost or the backend failed).
+    "resend-queued-notifications": {
+        "task": "common.tasks.resend_queued_notifications",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 240},
+    },
 }
+
+# ---- notifications ------------------------------------------------------------------------------
+# Dotted path of the SMS backend (an object with send(phone, text) raising common.notifications.SmsError).
+SMS_BACKEND = env("SMS_BACKEND", default="common.notifications.LoggingSmsBackend")
+
+# ---- registration ------------------------------------------------------------------------------
+# Online progress queries allowed per client address per hour (application number + ID number).
+PROGRESS_QUERY_LIMIT_PER_HOUR = env.int("PROGRESS_QUERY_LIMIT_PER_HOUR", default=20)
 
 # ---- security defaults (production.py tightens further) ----------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,471 @@
+"""Stage 1 of the lifecycle, 申请 → 登记 (notice (一)(二)(三)(五)(六)): people, applications from every channel,
+verification by comparison, the decision within 3 working days, registrations and the "一件事" bundle.
+
+The rules themselves live in ``registration/services.py``; these models hold the data and the invariants the
+database can enforce whoever writes (one open application and one active registration per person, a rejection
+always has a reason from the closed list, ...).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from common.history import tracked
+from common.models import TimeStampedModel
+from common.validators import validate_no_spaces
+from offices.models import Office, Region
+
+CITIZEN_ID = "01"  # AAC058 居民身份证（户口簿）
+
+
+@tracked()
+class Person(TimeStampedModel):
+    """A worker (劳动者) known to the system, keyed by identity document type (AAC058) and number (AAC044).
+
+    For a citizen ID the social-security number (AAC002) is the ID number itself. ``region`` is the region of
+    the office that manages the person now (the region of their latest application); scoping uses it.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    id_type = models.CharField(_("证件类型"), max_length=2, default=CITIZEN_ID)
+    id_number = models.CharField(_("证件号码"), max_length=22)
+    social_security_number = models.CharField(_("社会保障号码"), max_length=18, blank=True)
+    name = models.CharField(_("姓名"), max_length=50, validators=[validate_no_spaces])
+    sex = models.CharField(_("性别"), max_length=1)
+    birth_date = models.DateField(_("出生日期"))
+    ethnicity = models.CharField(_("民族"), max_length=2, blank=True)
+    education = models.CharField(_("文化程度"), max_length=2, blank=True)
+    household_type = models.CharField(_("户口性质"), max_length=2, blank=True)
+    hukou_region = models.ForeignKey(
+        Region, verbose_name=_("户籍地"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    residence_region = models.ForeignKey(
+        Region, verbose_name=_("常住地"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("居住地址"), max_length=200, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("管理地"), on_delete=models.PROTECT, related_name="people"
+    )
+
+    class Meta:
+        verbose_name = _("劳动者")
+        verbose_name_plural = _("劳动者")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_type", "id_number"], name="registration_person_unique_document"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(name__regex=r"[\s\u3000]"), name="registration_person_name_no_spaces"
+            ),
+        ]
+        indexes = [
+            # registration.selectors.person_search: name prefix ("name LIKE '张%'") and exact phone.
+            models.Index(
+                fields=["name"], name="registration_person_name_pfx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["phone"], name="registration_person_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        from .idnumbers import mask_id
+
+        return mask_id(self.id_number)
+
+
+class RejectionReason(models.TextChoices):
+    """The closed list of reasons an application may be refused (notice 二 and 十).
+
+    The five prohibitions (二) forbid refusing for missing materials or certificates, for not being insured
+    locally, or for not qualifying for unemployment-insurance benefits ("严禁以资料不全、未参保、不符合领金条件等
+    理由拒绝登记"): no member here can express them, and ``application_reject`` accepts nothing else.
+    """
+
+    OUT_OF_WORKING_AGE = "age", _("不在劳动年龄内（未满16周岁）")
+    DRAWING_PENSION = "pension", _("已依法享受基本养老保险待遇")
+    EMPLOYED = "employed", _("经信息比对或人工核查，目前处于就业状态")
+    ALREADY_REGISTERED = "registered_elsewhere", _("已在其他地区办理失业登记且仍有效")
+    NO_WORKING_CAPACITY = "incapacity", _("完全丧失劳动能力")
+    NO_JOB_SEEKING = "not_seeking", _("本人表示暂无就业需求")
+
+
+# What the applicant is told for each reason: plain Chinese, with what they can do next.
+REJECTION_EXPLANATIONS: dict[str, str] = {
+    RejectionReason.OUT_OF_WORKING_AGE: _(
+        "失业登记面向劳动年龄内（年满16周岁）的人员。年满16周岁后可再次申请。"
+    ),
+    RejectionReason.DRAWING_PENSION: _(
+        "您已依法享受基本养老保险待遇，不属于登记失业人员范围。如信息有误，请携带身份证件到窗口说明。"
+    ),
+    RejectionReason.EMPLOYED: _(
+        "经信息比对或核查，您目前处于就业状态（如仍有用人单位为您缴纳社会保险或登记有经营主体）。"
+        "如已离职或停止经营，请到窗口说明情况，工作人员将人工核实后重新办理。"
+    ),
+    RejectionReason.ALREADY_REGISTERED: _(
+        "您已在其他地区办理失业登记且仍有效，无需重复登记。如需变更登记地，请联系原登记机构。"
+    ),
+    RejectionReason.NO_WORKING_CAPACITY: _(
+        "失业登记面向有劳动能力的人员。您可以咨询当地民政部门了解相关救助政策。"
+    ),
+    RejectionReason.NO_JOB_SEEKING: _("您表示暂无就业需求。今后有就业需求时，可随时再次申请失业登记。"),
+}
+
+
+@tracked()
+class ImportBatch(TimeStampedModel):
+    """One uploaded file (comparison records or a graduate list) with its per-row error report.
+
+    ``errors`` holds ``[{"row": 7, "field": "身份证号", "message": "..."}]``; good rows are kept, bad rows are
+    reported and nothing of them is saved. ``sha256`` lets ops see that the same file came twice.
+    """
+
+    class Kind(models.TextChoices):
+        SOCIAL_INSURANCE = "social_insurance", _("社会保险参保缴费记录")
+        BUSINESS = "business", _("市场主体登记记录")
+        GRADUATES = "graduates", _("教育部门移交离校未就业高校毕业生名单")
+
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    office = models.ForeignKey(Office, verbose_name=_("导入机构"), on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT, related_name="+"
+    )
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    created_rows = models.PositiveIntegerField(_("新增"), default=0)
+    skipped_rows = models.PositiveIntegerField(_("已存在跳过"), default=0)
+    error_rows = models.PositiveIntegerField(_("错误行"), default=0)
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"
+
+
+class ComparisonRecord(models.Model):
+    """A record from another department used for 信息比对 (notice 二): a social-insurance contribution period
+    or a business registration. ``end_date`` empty means still ongoing (employed / operating)."""
+
+    class Source(models.TextChoices):
+        SOCIAL_INSURANCE = "social_insurance", _("社会保险")
+        BUSINESS = "business", _("市场主体登记")
+
+    source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
+    id_number = models.CharField(_("证件号码"), max_length=22)
+    name = models.CharField(_("姓名"), max_length=50)
+    organisation = models.CharField(_("单位或市场主体名称"), max_length=200)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="comparison_records")
+
+    class Meta:
+        verbose_name = _("比对数据")
+        verbose_name_plural = _("比对数据")
+        constraints = [
+            # Importing the same file twice adds nothing.
+            models.UniqueConstraint(
+                fields=["source", "id_number", "organisation", "start_date"],
+                name="registration_comparison_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["id_number"], name="registration_comparison_idno")]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.organisation}"
+
+
+@tracked()
+class Application(TimeStampedModel):
+    """An application for unemployment registration (失业登记申请), from any channel.
+
+    Decided within 3 working days of submission (``due_at``, notice 三) by registering or by rejecting with a
+    reason from ``RejectionReason``. The applicant signs the commitment (告知承诺制); no document other than the
+    identity document is ever required (二).
+    """
+
+    class Channel(models.TextChoices):
+        COUNTER = "counter", _("窗口受理")
+        ONLINE = "online", _("网上申请")
+        NATIONAL = "national", _("全国平台转办")
+        EDUCATION = "education", _("教育部门移交")
+
+    class Basis(models.TextChoices):
+        HUKOU = "hukou", _("户籍地")
+        RESIDENCE = "residence", _("常住地")
+        EMPLOYMENT = "employment", _("就业地")
+        INSURANCE = "insurance", _("参保地")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待办理")
+        REGISTERED = "registered", _("已登记")
+        REJECTED = "rejected", _("不予登记")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    class MigrantAllowance(models.TextChoices):
+        NONE = "", _("无")
+        ONE_TIME = "one_time", _("领取一次性生活补助")
+        TEMPORARY = "temporary", _("领取临时生活补助")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(_("申请编号"), max_length=20, unique=True)
+    person = models.ForeignKey(
+        Person, verbose_name=_("劳动者"), on_delete=models.PROTECT, related_name="applications"
+    )
+    channel = models.CharField(_("申请渠道"), max_length=10, choices=Channel.choices)
+    national_application_number = models.CharField(
+        _("全国平台申请编号"), max_length=40, null=True, blank=True, unique=True
+    )
+    basis = models.CharField(_("登记地类型"), max_length=10, choices=Basis.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("申请登记地"), on_delete=models.PROTECT, related_name="+"
+    )
+    office = models.ForeignKey(
+        Office, verbose_name=_("经办机构"), on_delete=models.PROTECT, related_name="applications"
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    submitted_at = models.DateTimeField(_("提交时间"))
+    due_at = models.DateTimeField(_("办结时限"))
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    commitment_at = models.DateTimeField(_("签署承诺时间"))
+    commitment_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承诺记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("网上申请由本人在线承诺，为空"),
+    )
+    unemployment_reason = models.CharField(_("失业原因"), max_length=2, blank=True)
+    is_graduate = models.BooleanField(_("离校未就业高校毕业生"), default=False)
+    graduate_school = models.CharField(_("毕业院校"), max_length=100, blank=True)
+    graduation_date = models.DateField(_("毕业时间"), null=True, blank=True)
+    draws_unemployment_subsidy = models.BooleanField(_("领取失业补助金"), default=False)
+    migrant_allowance = models.CharField(
+        _("失业农民工生活补助"), max_length=10, choices=MigrantAllowance.choices, default="", blank=True
+    )
+    difficulty_category = models.CharField(_("就业困难人员类别"), max_length=3, blank=True)
+    import_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rejection_reason = models.CharField(
+        _("不予登记原因"), max_length=25, choices=RejectionReason.choices, blank=True
+    )
+    decision_note = models.CharField(_("办理说明"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("失业登记申请")
+        verbose_name_plural = _("失业登记申请")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(status="pending"),
+                name="registration_application_one_open_per_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "registered", "rejected", "withdrawn"]),
+                name="registration_application_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(status="rejected") & ~models.Q(rejection_reason=""))
+                | (~models.Q(status="rejected") & models.Q(rejection_reason="")),
+                name="registration_application_rejection_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rejection_reason__in=["", *RejectionReason.values]),
+                name="registration_application_rejection_reason_closed_list",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="registration_application_decided_at_matches_status",
+            ),
+        ]
+        indexes = [
+            # registration.selectors.worklist: an office's pending applications by due time.
+            models.Index(
+                fields=["office", "due_at"],
+                condition=models.Q(status="pending"),
+                name="registration_app_worklist",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def rejection_explanation(self) -> str:
+        return str(REJECTION_EXPLANATIONS.get(self.rejection_reason, ""))
+
+    @property
+    def categories(self) -> list[str]:
+        """The groups served as registered unemployed (notice 一) this application belongs to, as labels."""
+        labels = []
+        if self.is_graduate:
+            labels.append(str(_("离校未就业高校毕业生")))
+        if self.draws_unemployment_subsidy:
+            labels.append(str(_("领取失业补助金人员")))
+        if self.migrant_allowance:
+            labels.append(str(self.get_migrant_allowance_display()))
+        return labels
+
+
+class Verification(models.Model):
+    """The result of checking an application's facts (信息比对 or 人工核查, notice 二): what was compared, when,
+    by whom (empty for the automatic comparison) and the outcome."""
+
+    class Method(models.TextChoices):
+        COMPARISON = "comparison", _("信息比对")
+        MANUAL = "manual", _("人工核查")
+
+    class Outcome(models.TextChoices):
+        NO_RECORD = "no_record", _("未发现就业或经营记录")
+        EMPLOYMENT_FOUND = "employment_found", _("发现在职参保或经营记录")
+        CONFIRMED = "confirmed", _("人工核实：申请信息属实")
+        DISCREPANCY = "discrepancy", _("人工核实：与申请信息不符")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="verifications")
+    method = models.CharField(_("方式"), max_length=10, choices=Method.choices)
+    sources = models.JSONField(_("比对来源"), default=list, blank=True)
+    outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices)
+    detail = models.CharField(_("说明"), max_length=500, blank=True)
+    performed_at = models.DateTimeField(_("时间"))
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("核验记录")
+        verbose_name_plural = _("核验记录")
+        ordering = ["-performed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()}：{self.get_outcome_display()}"
+
+
+@tracked()
+class Registration(TimeStampedModel):
+    """A registration as unemployed (失业登记), created by deciding an application.
+
+    First contact is due within 5 working days after registration (``first_contact_due_at``, notice 三); the
+    follow-up stage reads registrations that still lack one. ``status`` becomes ENDED only through
+    ``registration_end``, which the deregistration stage calls.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("有效")
+        ENDED = "ended", _("已注销")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(_("登记编号"), max_length=20, unique=True)
+    person = models.ForeignKey(
+        Person, verbose_name=_("劳动者"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="registration")
+    office = models.ForeignKey(
+        Office, verbose_name=_("登记机构"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    region = models.ForeignKey(Region, verbose_name=_("登记地"), on_delete=models.PROTECT, related_name="+")
+    registered_on = models.DateField(_("登记日期"))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+"
+    )
+    first_contact_due_at = models.DateTimeField(_("首次联系时限"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    ended_on = models.DateField(_("注销日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("失业登记")
+        verbose_name_plural = _("失业登记")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(status="active"),
+                name="registration_registration_one_active",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="active", ended_on__isnull=True)
+                | models.Q(status="ended", ended_on__isnull=False),
+                name="registration_registration_ended_on_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+@tracked()
+class BundleRequest(TimeStampedModel):
+    """A linked request of the "一件事" bundle (notice 五) opened at registration: the unemployment-insurance
+    benefit claim, employment-difficulty identification, or a referral to civil affairs for 低保."""
+
+    class Kind(models.TextChoices):
+        UI_BENEFIT = "ui_benefit", _("失业保险金申领")
+        DIFFICULTY = "difficulty", _("就业困难人员认定")
+        DIBAO = "dibao", _("最低生活保障（转介民政部门）")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("已发起")
+        IN_PROGRESS = "in_progress", _("办理中")
+        DONE = "done", _("已办结")
+        DECLINED = "declined", _("未通过")
+        CANCELLED = "cancelled", _("本人撤回")
+
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="bundle_requests")
+    kind = models.CharField(_("事项"), max_length=12, choices=Kind.choices)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("关联事项")
+        verbose_name_plural = _("关联事项")
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "kind"], name="registration_bundle_one_per_kind"),
+        ]
+
+
+class IdReveal(models.Model):
+    """Each time a user saw a full ID number (lists and pages show it masked)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("证件号码查看记录")
+        verbose_name_plural = _("证件号码查看记录")
+        permissions = [("reveal_id_number", "Can see full ID numbers")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.at:%Y-%m-%d %H:%M}"

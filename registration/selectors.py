@@ -1,0 +1,138 @@
+"""Reads of stage 1: worklist, person search, a person's timeline, the public progress query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from offices.scoping import scope_by_region
+
+from .idnumbers import normalize_citizen_id
+from .models import Application, Person, Registration
+
+SEARCH_LIMIT = 50
+
+
+def person_search(user, query: str, limit: int = SEARCH_LIMIT) -> QuerySet[Person]:
+    """People in the user's scope matching ``query``: an ID number (exact), a phone number (exact) or the
+    beginning of a name. Uses the unique document index, the phone index and the name prefix index."""
+    query = (query or "").strip()
+    people = scope_by_region(Person.objects.all(), user).select_related("region")
+    if not query:
+        return people.none()
+    if query[:17].isdigit() and len(query) in (15, 18):
+        return people.filter(id_number=normalize_citizen_id(query))[:limit]
+    if query.isdigit() and len(query) in (7, 8, 11, 12):
+        return people.filter(phone=query).order_by("name")[:limit]
+    return people.filter(name__startswith=query).order_by("name", "id")[:limit]
+
+
+def person_by_document(id_type: str, id_number: str) -> Person | None:
+    """The person with this document anywhere (used to refuse duplicates, never to show data across regions)."""
+    if id_type == "01":
+        id_number = normalize_citizen_id(id_number)
+    return Person.objects.filter(id_type=id_type, id_number=id_number).first()
+
+
+def worklist(user) -> QuerySet[Application]:
+    """Pending applications in the user's scope, the most urgent first (worklist index on office, due_at)."""
+    return (
+        scope_by_region(Application.objects.filter(status=Application.Status.PENDING), user)
+        .select_related("person", "office", "region")
+        .order_by("due_at", "id")
+    )
+
+
+@dataclass
+class Urgency:
+    overdue: bool
+    due_today: bool
+
+
+def urgency(due_at: datetime, now: datetime | None = None) -> Urgency:
+    now = now or timezone.now()
+    return Urgency(
+        overdue=due_at < now,
+        due_today=due_at >= now and timezone.localdate(due_at) == timezone.localdate(now),
+    )
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    detail: str = ""
+    url: str = ""
+
+
+# Later stages add what they know about a person: followup (contacts, services), deregistration (exit).
+# Each provider is ``callable(person) -> list[TimelineEntry]``; registered from the app's AppConfig.ready().
+TIMELINE_PROVIDERS: list = []
+
+
+def person_timeline(person: Person) -> list[TimelineEntry]:
+    """The whole lifecycle of a person, oldest first: applications, decisions, registrations, bundle requests,
+    notifications, and whatever later stages contribute."""
+    from django.urls import reverse
+
+    from common.models import Notification
+
+    entries: list[TimelineEntry] = []
+    applications = list(person.applications.select_related("office", "decided_by").order_by("submitted_at"))
+    for app in applications:
+        url = reverse("registration:application_detail", args=[app.code])
+        entries.append(
+            TimelineEntry(
+                app.submitted_at,
+                "application",
+                f"提交失业登记申请 {app.number}",
+                f"{app.get_channel_display()} · {app.get_basis_display()} · {app.office.name}",
+                url,
+            )
+        )
+        if app.decided_at:
+            if app.status == Application.Status.REJECTED:
+                title = f"不予登记：{app.get_rejection_reason_display()}"
+            else:
+                title = app.get_status_display()
+            entries.append(TimelineEntry(app.decided_at, "decision", title, app.decision_note, url))
+    for reg in Registration.objects.filter(person=person).prefetch_related("bundle_requests"):
+        entries.append(
+            TimelineEntry(
+                reg.created_at,
+                "registration",
+                f"登记失业 {reg.number}",
+                f"首次联系时限 {timezone.localtime(reg.first_contact_due_at):%Y-%m-%d}",
+            )
+        )
+        for b in reg.bundle_requests.all():
+            entries.append(
+                TimelineEntry(
+                    b.created_at, "bundle", f"关联事项：{b.get_kind_display()}", b.get_status_display()
+                )
+            )
+    refs = [f"application:{a.number}" for a in applications]
+    for n in Notification.objects.filter(ref__in=refs).order_by("created_at"):
+        entries.append(
+            TimelineEntry(n.created_at, "notification", f"短信通知（{n.get_status_display()}）", n.text)
+        )
+    for provider in TIMELINE_PROVIDERS:
+        entries.extend(provider(person))
+    return sorted(entries, key=lambda e: e.at)
+
+
+def application_progress(number: str, id_number: str) -> Application | None:
+    """The application with this number *and* this applicant's ID number, or None (nothing else revealed)."""
+    number = (number or "").strip().upper()
+    id_number = normalize_citizen_id(id_number)
+    if not number or not id_number:
+        return None
+    return (
+        Application.objects.filter(number=number, person__id_number=id_number)
+        .select_related("person", "office", "registration")
+        .first()
+    )

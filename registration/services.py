@@ -1,0 +1,412 @@
+"""The rules of stage 1 (申请 → 登记), notice (一)(二)(三)(五)(十). Every write of the stage goes through here.
+
+- ``person_save``: one record per person (document type + number); a citizen ID is validated (GB 11643) and
+  birth date and sex must agree with it; names carry no spaces.
+- ``application_submit``: any channel; the commitment (告知承诺) is recorded; nothing but the identity
+  document is required (the five prohibitions); a person with an open application or an active registration
+  cannot apply again; due in 3 working days; checked by information comparison at once.
+- ``application_register`` / ``application_reject``: the decision, by a caseworker of the application's region,
+  rejection only for a reason in ``RejectionReason`` (no forbidden reason exists); the applicant is notified.
+- ``application_verify_manually``, ``bundle_request_open`` / ``bundle_request_set_status``,
+  ``person_reveal_id``, ``registration_end`` (called by the deregistration stage).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from codes.lookup import validate_code
+from common.notifications import notification_queue
+from common.numbering import next_number
+from offices.models import Office, Region
+from offices.scoping import can_see_region
+from offices.selectors import office_for_region
+from workdays.calendar import deadline_at
+
+from .idnumbers import birth_date_from_id, normalize_citizen_id, sex_from_id, validate_citizen_id
+from .models import (
+    CITIZEN_ID,
+    Application,
+    BundleRequest,
+    IdReveal,
+    Person,
+    Registration,
+    RejectionReason,
+    Verification,
+)
+from .verification import run_comparison
+
+DECISION_WORKDAYS = 3  # 三: 要在3个工作日内办结失业登记申请
+FIRST_CONTACT_WORKDAYS = 5  # 三: 在办理失业登记后5个工作日内主动联系
+MIN_WORKING_AGE = 16  # 十: 年满16周岁
+
+# Error texts (tests import them).
+COMMITMENT_REQUIRED = _("请先由申请人签署告知承诺（告知承诺制）")
+ALREADY_PENDING = _("该劳动者已有待办理的失业登记申请（%(number)s），不能重复申请")
+ALREADY_REGISTERED = _("该劳动者已办理失业登记且仍有效（%(number)s），不能重复申请")
+NOT_PENDING = _("该申请已办理（%(status)s），不能再次办理")
+NO_OFFICE = _("所选登记地没有可受理的公共就业服务机构")
+UNDER_WORKING_AGE = _("申请人未满16周岁，不属于劳动年龄内，不能登记；如需办理请选择“不予登记”并说明原因")
+FORBIDDEN_REASON = _("不予登记原因必须从规定的列表中选择")
+OUT_OF_SCOPE = _("该事项不在您的管辖区划内")
+
+
+class DuplicateApplication(ValidationError):
+    """The person already has an open application or an active registration (``existing`` is it)."""
+
+    def __init__(self, message: str, existing: Application | Registration):
+        super().__init__(message, code="duplicate")
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """What an application says about the person. Only the identity document and name are required."""
+
+    id_type: str
+    id_number: str
+    name: str
+    sex: str = ""
+    birth_date: date | None = None
+    ethnicity: str = ""
+    education: str = ""
+    household_type: str = ""
+    hukou_region: Region | None = None
+    residence_region: Region | None = None
+    address: str = ""
+    phone: str = ""
+
+
+def _check_person(data: PersonData) -> PersonData:
+    """Validate and complete the person's data; raises ValidationError keyed by field."""
+    errors: dict[str, list[str]] = {}
+    id_number = data.id_number.strip()
+    sex, birth = data.sex, data.birth_date
+    try:
+        validate_code("AAC058", data.id_type)
+    except ValidationError as exc:
+        errors["id_type"] = exc.messages
+    if data.id_type == CITIZEN_ID:
+        id_number = normalize_citizen_id(id_number)
+        try:
+            validate_citizen_id(id_number)
+        except ValidationError as exc:
+            errors["id_number"] = exc.messages
+        else:
+            id_sex, id_birth = sex_from_id(id_number), birth_date_from_id(id_number)
+            if sex and sex != id_sex:
+                errors["sex"] = [_("性别与公民身份号码不符")]
+            if birth and birth != id_birth:
+                errors["birth_date"] = [_("出生日期与公民身份号码不符")]
+            sex, birth = id_sex, id_birth
+    elif not id_number:
+        errors["id_number"] = [_("请填写证件号码")]
+    if not sex:
+        errors.setdefault("sex", [_("请选择性别")])
+    if birth is None:
+        errors.setdefault("birth_date", [_("请填写出生日期")])
+    elif birth > timezone.localdate():
+        errors.setdefault("birth_date", [_("出生日期不能晚于今天")])
+    name = data.name.strip()
+    if not name:
+        errors["name"] = [_("请填写姓名")]
+    elif any(ch.isspace() or ch == "\u3000" for ch in name):
+        errors["name"] = [_("姓名不能含有半角或全角空格")]
+    for field, table in (("ethnicity", "AAC005"), ("education", "AAC011"), ("household_type", "AAC009")):
+        value = getattr(data, field)
+        if value:
+            try:
+                validate_code(table, value)
+            except ValidationError as exc:
+                errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return PersonData(
+        **{**data.__dict__, "id_number": id_number, "name": name, "sex": sex, "birth_date": birth}
+    )
+
+
+def person_save(*, data: PersonData, region: Region) -> Person:
+    """Create the person or update what an application says about them; returns the saved Person.
+
+    The social-security number (AAC002) of a citizen is the ID number itself.
+    """
+    data = _check_person(data)
+    fields = {
+        "name": data.name,
+        "sex": data.sex,
+        "birth_date": data.birth_date,
+        "ethnicity": data.ethnicity,
+        "education": data.education,
+        "household_type": data.household_type,
+        "hukou_region": data.hukou_region,
+        "residence_region": data.residence_region,
+        "address": data.address.strip(),
+        "phone": data.phone.strip(),
+        "region": region,
+        "social_security_number": data.id_number if data.id_type == CITIZEN_ID else "",
+    }
+    person, _created = Person.objects.update_or_create(
+        id_type=data.id_type, id_number=data.id_number, defaults=fields
+    )
+    return person
+
+
+def existing_case(person: Person) -> Application | Registration | None:
+    """The open application or active registration that stops ``person`` from applying again, if any."""
+    registration = person.registrations.filter(status=Registration.Status.ACTIVE).first()
+    if registration:
+        return registration
+    return person.applications.filter(status=Application.Status.PENDING).first()
+
+
+def _refuse_duplicate(person: Person) -> None:
+    existing = existing_case(person)
+    if isinstance(existing, Registration):
+        raise DuplicateApplication(ALREADY_REGISTERED % {"number": existing.number}, existing)
+    if isinstance(existing, Application):
+        raise DuplicateApplication(ALREADY_PENDING % {"number": existing.number}, existing)
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    person: PersonData,
+    channel: str,
+    basis: str,
+    region: Region,
+    commitment_accepted: bool,
+    received_by=None,
+    submitted_at: datetime | None = None,
+    national_application_number: str | None = None,
+    unemployment_reason: str = "",
+    is_graduate: bool = False,
+    graduate_school: str = "",
+    graduation_date: date | None = None,
+    draws_unemployment_subsidy: bool = False,
+    migrant_allowance: str = "",
+    difficulty_category: str = "",
+    import_batch=None,
+) -> Application:
+    """Take an application from any channel; returns it, pending, with its number and due time.
+
+    Raises ValidationError (keyed by field) for bad input, DuplicateApplication if the person already has an
+    open application or an active registration. ``received_by`` is the caseworker at the counter (None online).
+    """
+    if not commitment_accepted:
+        raise ValidationError({"commitment_accepted": [COMMITMENT_REQUIRED]})
+    if basis not in Application.Basis.values:
+        raise ValidationError({"basis": [_("请选择登记地类型（户籍地、常住地、就业地或参保地）")]})
+    if received_by is not None and not can_see_region(received_by, region):
+        raise ValidationError({"region": [OUT_OF_SCOPE]})
+    office: Office | None = office_for_region(region)
+    if office is None:
+        raise ValidationError({"region": [NO_OFFICE]})
+    for field, table, value in (
+        ("unemployment_reason", "AJC093", unemployment_reason),
+        ("difficulty_category", "ADC310", difficulty_category),
+    ):
+        if value:
+            try:
+                validate_code(table, value)
+            except ValidationError as exc:
+                raise ValidationError({field: exc.messages}) from None
+    saved = person_save(data=person, region=region)
+    # Serialise concurrent applications of one person (two counters, counter + online): lock the row.
+    saved = Person.objects.select_for_update().get(pk=saved.pk)
+    _refuse_duplicate(saved)
+    now = submitted_at or timezone.now()
+    application = Application(
+        number=next_number("SQ", "registration_application_number_seq"),
+        person=saved,
+        channel=channel,
+        national_application_number=national_application_number or None,
+        basis=basis,
+        region=region,
+        office=office,
+        submitted_at=now,
+        due_at=deadline_at(now, DECISION_WORKDAYS),
+        received_by=received_by,
+        commitment_at=now,
+        commitment_recorded_by=received_by,
+        unemployment_reason=unemployment_reason,
+        is_graduate=is_graduate,
+        graduate_school=graduate_school,
+        graduation_date=graduation_date,
+        draws_unemployment_subsidy=draws_unemployment_subsidy,
+        migrant_allowance=migrant_allowance,
+        difficulty_category=difficulty_category,
+        import_batch=import_batch,
+    )
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError:  # a concurrent submit won the race on the one-open-application constraint
+        _refuse_duplicate(saved)
+        raise
+    run_comparison(application)
+    return application
+
+
+def _claim_pending(application: Application, user, **changes) -> Application:
+    """Move a pending application on, exactly once (a conditional UPDATE on pk and status)."""
+    if not can_see_region(user, application.region):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    now = timezone.now()
+    updated = Application.objects.filter(pk=application.pk, status=Application.Status.PENDING).update(
+        decided_at=now, decided_by=user, updated_at=now, **changes
+    )
+    if updated != 1:
+        application.refresh_from_db()
+        raise ValidationError(NOT_PENDING % {"status": application.get_status_display()}, code="not_pending")
+    application.refresh_from_db()
+    return application
+
+
+def _age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+@transaction.atomic
+def application_register(*, application: Application, user, note: str = "") -> Registration:
+    """Register the applicant as unemployed; returns the new Registration (first contact due in 5 working days).
+
+    Refuses if the applicant is under 16 (十: 劳动年龄), or the application is no longer pending.
+    """
+    today = timezone.localdate()
+    if _age_on(application.person.birth_date, today) < MIN_WORKING_AGE:
+        raise ValidationError(UNDER_WORKING_AGE, code="under_age")
+    active = application.person.registrations.filter(status=Registration.Status.ACTIVE).first()
+    if active:
+        raise ValidationError(ALREADY_REGISTERED % {"number": active.number}, code="duplicate")
+    application = _claim_pending(
+        application, user, status=Application.Status.REGISTERED, decision_note=note.strip()[:500]
+    )
+    registration = Registration.objects.create(
+        number=next_number("DJ", "registration_registration_number_seq"),
+        person=application.person,
+        application=application,
+        office=application.office,
+        region=application.region,
+        registered_on=today,
+        registered_by=user,
+        first_contact_due_at=deadline_at(today, FIRST_CONTACT_WORKDAYS),
+    )
+    notification_queue(
+        phone=application.person.phone,
+        text=_(
+            "【失业登记】%(name)s，您的失业登记申请（%(number)s）已办理，登记编号%(reg)s。"
+            "%(office)s将在5个工作日内与您联系，提供就业服务和政策介绍。"
+        )
+        % {
+            "name": application.person.name,
+            "number": application.number,
+            "reg": registration.number,
+            "office": application.office.name,
+        },
+        ref=f"application:{application.number}",
+    )
+    return registration
+
+
+@transaction.atomic
+def application_reject(*, application: Application, user, reason: str, note: str = "") -> Application:
+    """Refuse the application for a reason of the closed list; returns it. The applicant is told why.
+
+    Any other reason, in particular the ones the notice forbids (missing materials, not insured, not eligible
+    for benefits), is refused with FORBIDDEN_REASON.
+    """
+    if reason not in RejectionReason.values:
+        raise ValidationError({"reason": [FORBIDDEN_REASON]})
+    application = _claim_pending(
+        application,
+        user,
+        status=Application.Status.REJECTED,
+        rejection_reason=reason,
+        decision_note=note.strip()[:500],
+    )
+    notification_queue(
+        phone=application.person.phone,
+        text=_("【失业登记】%(name)s，您的失业登记申请（%(number)s）未予登记。原因：%(reason)s。%(explain)s")
+        % {
+            "name": application.person.name,
+            "number": application.number,
+            "reason": application.get_rejection_reason_display(),
+            "explain": application.rejection_explanation,
+        },
+        ref=f"application:{application.number}",
+    )
+    return application
+
+
+@transaction.atomic
+def application_verify_manually(*, application: Application, user, outcome: str, detail: str) -> Verification:
+    """Record the caseworker's manual check (人工核查) of an application; returns the Verification."""
+    if not can_see_region(user, application.region):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    if outcome not in (Verification.Outcome.CONFIRMED, Verification.Outcome.DISCREPANCY):
+        raise ValidationError({"outcome": [_("请选择人工核查结果")]})
+    if not detail.strip():
+        raise ValidationError({"detail": [_("请说明核查了什么、如何核查")]})
+    return Verification.objects.create(
+        application=application,
+        method=Verification.Method.MANUAL,
+        outcome=outcome,
+        detail=detail.strip()[:500],
+        performed_at=timezone.now(),
+        performed_by=user,
+    )
+
+
+@transaction.atomic
+def bundle_request_open(*, registration: Registration, kind: str, user, note: str = "") -> BundleRequest:
+    """Open a linked request of the "一件事" bundle (五); returns it. One per kind per registration."""
+    if not can_see_region(user, registration.region):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    if kind not in BundleRequest.Kind.values:
+        raise ValidationError({"kind": [_("请选择关联事项")]})
+    if registration.bundle_requests.filter(kind=kind).exists():
+        raise ValidationError({"kind": [_("该事项已发起")]})
+    return BundleRequest.objects.create(
+        registration=registration, kind=kind, opened_by=user, note=note.strip()[:300]
+    )
+
+
+@transaction.atomic
+def bundle_request_set_status(*, request: BundleRequest, user, status: str, note: str = "") -> BundleRequest:
+    if not can_see_region(user, request.registration.region):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    if status not in BundleRequest.Status.values:
+        raise ValidationError({"status": [_("请选择状态")]})
+    request.status = status
+    if note.strip():
+        request.note = note.strip()[:300]
+    request.save(update_fields=["status", "note", "updated_at"])
+    return request
+
+
+@transaction.atomic
+def person_reveal_id(*, person: Person, user) -> str:
+    """The full ID number, for a user allowed to see it; each reveal is recorded (IdReveal)."""
+    if not user.has_perm("registration.reveal_id_number") or not can_see_region(user, person.region):
+        raise PermissionDenied(_("您没有查看完整证件号码的权限"))
+    IdReveal.objects.create(person=person, user=user)
+    return person.id_number
+
+
+@transaction.atomic
+def registration_end(*, registration: Registration, ended_on: date) -> Registration:
+    """Mark a registration ended (called by the deregistration stage). Exactly once: returns it, or raises."""
+    updated = Registration.objects.filter(pk=registration.pk, status=Registration.Status.ACTIVE).update(
+        status=Registration.Status.ENDED, ended_on=ended_on, updated_at=timezone.now()
+    )
+    if updated != 1:
+        raise ValidationError(_("该失业登记已注销"), code="not_active")
+    registration.refresh_from_db()
+    return registration
