@@ -1,2 +1,7 @@
+"""The applicant's pages at /apply/ (no login): online application, confirmation, progress query."""
+
+from .views import public
+
 app_name = "apply"
-urlpatterns: list = []
+
+urlpatterns = [*public.urlpatterns]

@@ -1,1 +1,295 @@
-urlpatterns: list = []
+"""Caseworkers' pages: worklist, counter application (two steps), decision, commitment letter, bundle."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from offices.scoping import can_see_region, get_in_scope_or_404, scope_by_region
+
+from .. import services
+from ..exports import dibao_referrals_xlsx
+from ..forms import (
+    BundleOpenForm,
+    BundleStatusForm,
+    CounterApplicationForm,
+    LookupForm,
+    ManualVerificationForm,
+    RegisterForm,
+    RejectForm,
+)
+from ..idnumbers import normalize_citizen_id
+from ..models import REJECTION_EXPLANATIONS, Application, BundleRequest, Registration, Verification
+from ..selectors import person_by_document, urgency, worklist
+
+
+def _application(request: HttpRequest, code) -> Application:
+    return get_in_scope_or_404(
+        Application.objects.select_related("person", "office", "region", "decided_by", "received_by"),
+        request.user,
+        code=code,
+    )
+
+
+def _duplicate_message(request: HttpRequest, exc: services.DuplicateApplication) -> str:
+    existing = exc.existing
+    if can_see_region(request.user, existing.region):
+        if isinstance(existing, Registration):
+            url = reverse("registration:person_detail", args=[existing.person.code])
+        else:
+            url = reverse("registration:application_detail", args=[existing.code])
+        return format_html('{} <a href="{}">{}</a>', exc.message, url, _("查看"))
+    return format_html("{} {}", exc.message, _("（由%(office)s办理）") % {"office": existing.office.name})
+
+
+@login_required
+@permission_required("registration.view_application", raise_exception=True)
+@require_GET
+def worklist_view(request: HttpRequest) -> HttpResponse:
+    """Pending applications in my scope, most urgent first; due today and overdue are marked."""
+    now = timezone.now()
+    applications = list(
+        worklist(request.user).prefetch_related(
+            Prefetch(
+                "verifications",
+                queryset=Verification.objects.filter(method=Verification.Method.COMPARISON),
+                to_attr="comparisons",
+            )
+        )[:500]
+    )
+    rows = [{"app": a, "urgency": urgency(a.due_at, now)} for a in applications]
+    return render(
+        request,
+        "registration/worklist.html",
+        {
+            "rows": rows,
+            "overdue": sum(r["urgency"].overdue for r in rows),
+            "due_today": sum(r["urgency"].due_today for r in rows),
+        },
+    )
+
+
+@login_required
+@permission_required("registration.add_application", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def application_new(request: HttpRequest) -> HttpResponse:
+    """Step 1 (GET with id_type + id_number): find the person, refuse a duplicate. Step 2 (POST): submit."""
+    if request.method == "POST":
+        form = CounterApplicationForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                application = services.application_submit(
+                    person=form.person_data(),
+                    channel=Application.Channel.COUNTER,
+                    received_by=request.user,
+                    **form.application_kwargs(),
+                )
+            except services.DuplicateApplication as exc:
+                messages.error(request, _duplicate_message(request, exc))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已受理失业登记申请 %(number)s，请打印告知承诺书交申请人签字。")
+                    % {"number": application.number},
+                )
+                return redirect("registration:application_detail", code=application.code)
+        return render(request, "registration/application_form.html", {"form": form, "step": 2})
+
+    lookup = LookupForm(request.GET or None)
+    if not request.GET or not lookup.is_valid():
+        return render(request, "registration/application_form.html", {"lookup": lookup, "step": 1})
+    id_type = lookup.cleaned_data["id_type"]
+    id_number = lookup.cleaned_data["id_number"].strip()
+    if id_type == "01":
+        id_number = normalize_citizen_id(id_number)
+    person = person_by_document(id_type, id_number)
+    initial = {"id_type": id_type, "id_number": id_number, "region": request.user.office.region_id}
+    if person is not None:
+        existing = services.existing_case(person)
+        if existing is not None:
+            message = (
+                services.ALREADY_REGISTERED if isinstance(existing, Registration) else services.ALREADY_PENDING
+            ) % {"number": existing.number}
+            messages.error(request, _duplicate_message(request, services.DuplicateApplication(message, existing)))
+            return render(request, "registration/application_form.html", {"lookup": lookup, "step": 1})
+        if can_see_region(request.user, person.region):
+            initial.update(
+                {
+                    f: getattr(person, f)
+                    for f in ("name", "sex", "birth_date", "ethnicity", "education", "household_type", "address", "phone")
+                }
+            )
+            initial["hukou_region"] = person.hukou_region_id or ""
+            initial["residence_region"] = person.residence_region_id or ""
+    form = CounterApplicationForm(initial=initial, user=request.user)
+    return render(request, "registration/application_form.html", {"form": form, "step": 2, "known": person})
+
+
+@login_required
+@permission_required("registration.view_application", raise_exception=True)
+@require_GET
+def application_detail(request: HttpRequest, code) -> HttpResponse:
+    application = _application(request, code)
+    context = {
+        "app": application,
+        "urgency": urgency(application.due_at),
+        "verifications": application.verifications.select_related("performed_by"),
+        "register_form": RegisterForm(),
+        "reject_form": RejectForm(),
+        "verify_form": ManualVerificationForm(),
+        "explanations": {k: str(v) for k, v in REJECTION_EXPLANATIONS.items()},
+        "registration": Registration.objects.filter(application=application).first(),
+        "can_decide": request.user.has_perm("registration.change_application"),
+    }
+    return render(request, "registration/application_detail.html", context)
+
+
+def _decide(request: HttpRequest, code, form_class, action) -> HttpResponse:
+    application = _application(request, code)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+        return redirect("registration:application_detail", code=application.code)
+    try:
+        message = action(application, form.cleaned_data)
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, message)
+    return redirect("registration:application_detail", code=application.code)
+
+
+@login_required
+@permission_required("registration.change_application", raise_exception=True)
+@require_POST
+def application_register(request: HttpRequest, code) -> HttpResponse:
+    def action(application, data):
+        registration = services.application_register(application=application, user=request.user, note=data["note"])
+        return _("已办理失业登记，登记编号 %(number)s；首次联系须在 %(due)s 前完成。") % {
+            "number": registration.number,
+            "due": timezone.localtime(registration.first_contact_due_at).strftime("%Y-%m-%d"),
+        }
+
+    return _decide(request, code, RegisterForm, action)
+
+
+@login_required
+@permission_required("registration.change_application", raise_exception=True)
+@require_POST
+def application_reject(request: HttpRequest, code) -> HttpResponse:
+    def action(application, data):
+        services.application_reject(application=application, user=request.user, reason=data["reason"], note=data["note"])
+        return _("已作出不予登记决定，并已通知申请人原因。")
+
+    return _decide(request, code, RejectForm, action)
+
+
+@login_required
+@permission_required("registration.change_application", raise_exception=True)
+@require_POST
+def application_verify(request: HttpRequest, code) -> HttpResponse:
+    def action(application, data):
+        services.application_verify_manually(
+            application=application, user=request.user, outcome=data["outcome"], detail=data["detail"]
+        )
+        return _("已记录人工核查结果。")
+
+    return _decide(request, code, ManualVerificationForm, action)
+
+
+@login_required
+@permission_required("registration.view_application", raise_exception=True)
+@require_GET
+def commitment_letter(request: HttpRequest, code) -> HttpResponse:
+    """The printable commitment letter (告知承诺书) for the applicant to sign. The full ID number is printed
+    only for users allowed to see it, and that counts as a reveal."""
+    application = _application(request, code)
+    try:
+        id_number = services.person_reveal_id(person=application.person, user=request.user)
+    except PermissionDenied:
+        id_number = application.person.masked_id_number
+    return render(request, "registration/commitment_letter.html", {"app": application, "id_number": id_number})
+
+
+@login_required
+@permission_required("registration.add_bundlerequest", raise_exception=True)
+@require_POST
+def bundle_open(request: HttpRequest, code) -> HttpResponse:
+    registration = get_in_scope_or_404(Registration.objects.select_related("person"), request.user, code=code)
+    form = BundleOpenForm(request.POST)
+    if form.is_valid():
+        try:
+            request_ = services.bundle_request_open(
+                registration=registration, user=request.user, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已发起关联事项：%(kind)s") % {"kind": request_.get_kind_display()})
+    else:
+        messages.error(request, _("请选择关联事项"))
+    return redirect("registration:person_detail", code=registration.person.code)
+
+
+@login_required
+@permission_required("registration.change_bundlerequest", raise_exception=True)
+@require_POST
+def bundle_status(request: HttpRequest, pk: int) -> HttpResponse:
+    bundle = get_in_scope_or_404(
+        BundleRequest.objects.select_related("registration__person"), request.user, field="registration__region", pk=pk
+    )
+    form = BundleStatusForm(request.POST)
+    if form.is_valid():
+        services.bundle_request_set_status(
+            request=bundle, user=request.user, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+        )
+        messages.success(request, _("已更新：%(kind)s") % {"kind": bundle.get_kind_display()})
+    else:
+        messages.error(request, _("请选择状态"))
+    return redirect("registration:person_detail", code=bundle.registration.person.code)
+
+
+@login_required
+@permission_required("registration.reveal_id_number", raise_exception=True)
+@require_GET
+def dibao_export(request: HttpRequest) -> HttpResponse:
+    """低保 referrals in my scope as xlsx for civil affairs (full ID numbers: the export is logged per person)."""
+    referrals = scope_by_region(
+        BundleRequest.objects.filter(kind=BundleRequest.Kind.DIBAO), request.user, field="registration__region"
+    ).select_related("registration__person", "registration__office")
+    content = dibao_referrals_xlsx(referrals, user=request.user)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    filename = f"dibao-referrals-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+urlpatterns = [
+    path("applications/", worklist_view, name="worklist"),
+    path("applications/new/", application_new, name="application_new"),
+    path("applications/<uuid:code>/", application_detail, name="application_detail"),
+    path("applications/<uuid:code>/register/", application_register, name="application_register"),
+    path("applications/<uuid:code>/reject/", application_reject, name="application_reject"),
+    path("applications/<uuid:code>/verify/", application_verify, name="application_verify"),
+    path("applications/<uuid:code>/commitment/", commitment_letter, name="commitment_letter"),
+    path("registrations/<uuid:code>/bundle/", bundle_open, name="bundle_open"),
+    path("bundle/<int:pk>/status/", bundle_status, name="bundle_status"),
+    path("bundle/dibao.xlsx", dibao_export, name="dibao_export"),
+]

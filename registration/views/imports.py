@@ -1,1 +1,197 @@
-urlpatterns: list = []
+"""Ops' imports: comparison records (信息比对) and the education department's graduate list, with the batch
+list, each batch's per-row error report and the xlsx templates. The work is in ``registration/imports.py``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from offices.scoping import get_in_scope_or_404, scope_by_region
+
+from ..imports import (
+    COMPARISON_KINDS,
+    MAX_FILE_BYTES,
+    TEMPLATE_TITLES,
+    XLSX_CONTENT_TYPE,
+    ImportFileError,
+    comparison_import,
+    graduates_import,
+    template_workbook,
+)
+from ..models import ImportBatch
+
+BATCHES_PER_PAGE = 50
+ERRORS_PER_PAGE = 200
+FILE_HELP = gettext_lazy("Excel（.xlsx）或 CSV 文件，第1行为列名；不超过10 MB、50,000行")
+
+
+class ImportFileField(forms.FileField):
+    def __init__(self, **kwargs):
+        super().__init__(label=gettext_lazy("文件"), help_text=FILE_HELP, **kwargs)
+        self.widget.attrs.update({"accept": ".xlsx,.csv"})
+
+    def clean(self, data, initial=None):
+        data = super().clean(data, initial)
+        if data is not None and data.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("文件超过10 MB，请拆分后分批导入"), code="too_big")
+        return data
+
+
+class ImportForm(forms.Form):
+    """Shape of an upload; the file's contents are checked by the import service."""
+
+    def focus_first(self) -> None:
+        """Autofocus the first field with an error, else the first field; tie errors to their field."""
+        names = list(self.fields)
+        target = next((name for name in names if name in self.errors), names[0])
+        for name in names:
+            attrs = self.fields[name].widget.attrs
+            attrs.pop("autofocus", None)
+            described = []
+            if self.fields[name].help_text:
+                described.append(f"id_{name}_help")
+            if name in self.errors:
+                attrs["aria-invalid"] = "true"
+                described.append(f"id_{name}_error")
+            if described:
+                attrs["aria-describedby"] = " ".join(described)
+        self.fields[target].widget.attrs["autofocus"] = True
+
+
+class ComparisonImportForm(ImportForm):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("数据类型"),
+        choices=[(k.value, k.label) for k in COMPARISON_KINDS],
+    )
+    file = ImportFileField()
+
+
+class GraduatesImportForm(ImportForm):
+    file = ImportFileField()
+
+
+def _success(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
+    messages.success(
+        request,
+        _("导入完成：共%(total)d行，新增%(created)d行，已存在跳过%(skipped)d行，错误%(errors)d行。")
+        % {
+            "total": batch.total_rows,
+            "created": batch.created_rows,
+            "skipped": batch.skipped_rows,
+            "errors": batch.error_rows,
+        },
+    )
+    return redirect("registration:import_detail", pk=batch.pk)
+
+
+@login_required
+@permission_required("registration.view_importbatch", raise_exception=True)
+@require_GET
+def import_list(request: HttpRequest) -> HttpResponse:
+    """The import batches of the offices in the user's scope (their own office first of all), newest first."""
+    batches = scope_by_region(
+        ImportBatch.objects.select_related("office", "uploaded_by"), request.user, field="office__region"
+    ).order_by("-created_at", "-pk")
+    page = Paginator(batches, BATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registration/imports/list.html",
+        {
+            "page": page,
+            "can_import": request.user.has_perm("registration.add_importbatch"),
+            "template_kinds": [(kind, TEMPLATE_TITLES[kind]) for kind in ImportBatch.Kind],
+        },
+    )
+
+
+@login_required
+@permission_required("registration.add_importbatch", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_comparison(request: HttpRequest) -> HttpResponse:
+    """Upload social-insurance or business-registration records for 信息比对."""
+    form = ComparisonImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = comparison_import(
+                file=form.cleaned_data["file"], kind=form.cleaned_data["kind"], user=request.user
+            )
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return _success(request, batch)
+    form.focus_first()
+    return render(request, "registration/imports/comparison.html", {"form": form})
+
+
+@login_required
+@permission_required("registration.add_importbatch", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_graduates(request: HttpRequest) -> HttpResponse:
+    """Upload the education department's list of graduates not employed after leaving school."""
+    form = GraduatesImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = graduates_import(file=form.cleaned_data["file"], user=request.user)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return _success(request, batch)
+    form.focus_first()
+    office = request.user.office
+    return render(
+        request,
+        "registration/imports/graduates.html",
+        {"form": form, "default_region": office.region if office else None},
+    )
+
+
+@login_required
+@permission_required("registration.view_importbatch", raise_exception=True)
+@require_GET
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One batch: counts and the per-row error report."""
+    batch = get_in_scope_or_404(
+        ImportBatch.objects.select_related("office", "uploaded_by"), request.user, field="office__region", pk=pk
+    )
+    earlier = (
+        scope_by_region(ImportBatch.objects.all(), request.user, field="office__region")
+        .filter(sha256=batch.sha256, kind=batch.kind, created_at__lt=batch.created_at)
+        .order_by("created_at")
+        .first()
+    )
+    errors = Paginator(batch.errors or [], ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registration/imports/detail.html",
+        {"batch": batch, "errors": errors, "earlier": earlier, "is_comparison": batch.kind in COMPARISON_KINDS},
+    )
+
+
+@login_required
+@permission_required("registration.add_importbatch", raise_exception=True)
+@require_GET
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """An empty xlsx with the right headers for ``kind``."""
+    if kind not in ImportBatch.Kind.values:
+        raise Http404
+    response = HttpResponse(template_workbook(kind), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, f"{TEMPLATE_TITLES[kind]}.xlsx")
+    return response
+
+
+urlpatterns = [
+    path("imports/", import_list, name="import_list"),
+    path("imports/comparison/", import_comparison, name="import_comparison"),
+    path("imports/graduates/", import_graduates, name="import_graduates"),
+    path("imports/<int:pk>/", import_detail, name="import_detail"),
+    path("imports/template/<str:kind>.xlsx", import_template, name="import_template"),
+]

@@ -1,0 +1,169 @@
+"""Forms of the caseworkers' pages. They check the shape of input; the rules are in services.py."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from codes.lookup import choices
+from offices.models import Region
+from offices.scoping import visible_regions
+from offices.selectors import regions_with_offices
+
+from .models import Application, BundleRequest, RejectionReason, Verification
+from .services import PersonData
+
+
+def _blank(label: str = "—") -> list[tuple[str, str]]:
+    return [("", label)]
+
+
+class RegionCodeField(forms.CharField):
+    """A six-digit region code (GB/T 2260) typed by the user, cleaned to a Region."""
+
+    default_error_messages = {"unknown": _("行政区划代码“%(code)s”不存在，请填写6位县级代码")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 6)
+        kwargs.setdefault("min_length", 6)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "numeric", "pattern": r"\d{6}", "autocomplete": "off"})
+
+    def clean(self, value):
+        code = super().clean(value)
+        if not code:
+            return None
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise forms.ValidationError(self.error_messages["unknown"], params={"code": code}, code="unknown")
+        return region
+
+
+class LookupForm(forms.Form):
+    """Step 1 at the counter: the identity document, the only thing an applicant must show (二)."""
+
+    id_type = forms.ChoiceField(label=_("证件类型"), initial="01")
+    id_number = forms.CharField(label=_("证件号码"), max_length=22)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["id_type"].choices = choices("AAC058")
+        self.fields["id_number"].widget.attrs.update({"autofocus": True, "autocomplete": "off"})
+
+
+class CounterApplicationForm(forms.Form):
+    """Step 2 at the counter: the application. Only the document, name, region, basis and the signed commitment
+    are required; nothing is to be uploaded (the five prohibitions, notice 二)."""
+
+    id_type = forms.ChoiceField(label=_("证件类型"))
+    id_number = forms.CharField(label=_("证件号码"), max_length=22)
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    sex = forms.ChoiceField(label=_("性别"), required=False, help_text=_("公民身份号码可自动识别，无需填写"))
+    birth_date = forms.DateField(
+        label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("公民身份号码可自动识别，无需填写"),
+    )
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False, help_text=_("用于短信告知办理结果"))
+    ethnicity = forms.ChoiceField(label=_("民族"), required=False)
+    education = forms.ChoiceField(label=_("文化程度"), required=False)
+    household_type = forms.ChoiceField(label=_("户口性质"), required=False)
+    hukou_region = RegionCodeField(label=_("户籍地行政区划代码"), required=False, help_text=_("6位代码，默认取身份证号前6位"))
+    residence_region = RegionCodeField(label=_("常住地行政区划代码"), required=False)
+    address = forms.CharField(label=_("居住地址"), max_length=200, required=False)
+    basis = forms.ChoiceField(label=_("登记地类型"), choices=Application.Basis.choices, widget=forms.RadioSelect)
+    region = forms.ModelChoiceField(label=_("登记地"), queryset=Region.objects.none(), to_field_name="code")
+    unemployment_reason = forms.ChoiceField(label=_("失业原因"), required=False)
+    is_graduate = forms.BooleanField(label=_("离校未就业高校毕业生"), required=False)
+    graduate_school = forms.CharField(label=_("毕业院校"), max_length=100, required=False)
+    graduation_date = forms.DateField(
+        label=_("毕业时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    draws_unemployment_subsidy = forms.BooleanField(label=_("领取失业补助金"), required=False)
+    migrant_allowance = forms.ChoiceField(
+        label=_("失业农民工生活补助"), choices=Application.MigrantAllowance.choices, required=False
+    )
+    difficulty_category = forms.ChoiceField(label=_("就业困难人员类别"), required=False)
+    commitment_accepted = forms.BooleanField(
+        label=_("申请人已阅读并签署告知承诺书"), required=False,
+        help_text=_("实行告知承诺制：申请人承诺所填信息真实，同意通过信息比对等方式核验；除身份证件外不要求提供其他证明材料"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["id_type"].choices = choices("AAC058")
+        self.fields["sex"].choices = _blank() + [c for c in choices("AAC004") if c[0] in ("1", "2")]
+        self.fields["ethnicity"].choices = _blank() + choices("AAC005")
+        self.fields["education"].choices = _blank() + choices("AAC011")
+        self.fields["household_type"].choices = _blank() + choices("AAC009")
+        self.fields["unemployment_reason"].choices = _blank() + choices("AJC093")
+        self.fields["difficulty_category"].choices = _blank(_("不属于")) + choices("ADC310")
+        self.fields["region"].queryset = regions_with_offices().filter(pk__in=visible_regions(user))
+        self.fields["region"].label_from_instance = lambda r: f"{r.name}（{r.code}）"
+        self.fields["name"].widget.attrs["autofocus"] = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_graduate") is False and (data.get("graduate_school") or data.get("graduation_date")):
+            self.add_error("is_graduate", _("填写了毕业院校或毕业时间时，请勾选“离校未就业高校毕业生”"))
+        return data
+
+    def person_data(self) -> PersonData:
+        d = self.cleaned_data
+        hukou = d.get("hukou_region")
+        if hukou is None and d["id_type"] == "01":
+            hukou = Region.objects.filter(code=d["id_number"].strip()[:6]).first()
+        return PersonData(
+            id_type=d["id_type"], id_number=d["id_number"], name=d["name"], sex=d.get("sex") or "",
+            birth_date=d.get("birth_date"), ethnicity=d.get("ethnicity") or "", education=d.get("education") or "",
+            household_type=d.get("household_type") or "", hukou_region=hukou,
+            residence_region=d.get("residence_region"), address=d.get("address") or "", phone=d.get("phone") or "",
+        )
+
+    def application_kwargs(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "basis": d["basis"],
+            "region": d["region"],
+            "commitment_accepted": d.get("commitment_accepted", False),
+            "unemployment_reason": d.get("unemployment_reason") or "",
+            "is_graduate": d.get("is_graduate", False),
+            "graduate_school": d.get("graduate_school") or "",
+            "graduation_date": d.get("graduation_date"),
+            "draws_unemployment_subsidy": d.get("draws_unemployment_subsidy", False),
+            "migrant_allowance": d.get("migrant_allowance") or "",
+            "difficulty_category": d.get("difficulty_category") or "",
+        }
+
+
+class RegisterForm(forms.Form):
+    note = forms.CharField(label=_("办理说明"), max_length=500, required=False)
+
+
+class RejectForm(forms.Form):
+    """Only reasons of the closed list can be chosen; none of them is a reason the notice forbids."""
+
+    reason = forms.ChoiceField(label=_("不予登记原因"), choices=_blank(_("请选择")) + list(RejectionReason.choices))
+    note = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+
+class ManualVerificationForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("人工核查结果"),
+        choices=[(Verification.Outcome.CONFIRMED, Verification.Outcome.CONFIRMED.label),
+                 (Verification.Outcome.DISCREPANCY, Verification.Outcome.DISCREPANCY.label)],
+    )
+    detail = forms.CharField(label=_("核查情况"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BundleOpenForm(forms.Form):
+    kind = forms.ChoiceField(label=_("关联事项"), choices=BundleRequest.Kind.choices)
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+
+class BundleStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), choices=BundleRequest.Status.choices)
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(label=_("证件号码、姓名或电话"), max_length=50, required=False)

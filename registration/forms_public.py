@@ -1,0 +1,271 @@
+"""Forms of the applicant's public pages (no login): the online application and the progress query.
+
+They check the shape of the input and give every bad field a Chinese message that names it; the rules (citizen
+ID, duplicates, office, deadline) stay in ``registration.services``. Only the identity document, the name, where
+to register and the signed commitment are required: nothing is uploaded and no other proof is asked for (the
+five prohibitions, notice 二).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from codes.lookup import choices
+from offices.models import Office, Region
+from offices.selectors import regions_with_offices
+
+from .idnumbers import normalize_citizen_id, validate_citizen_id
+from .models import CITIZEN_ID, Application
+from .services import PersonData
+
+PHONE = re.compile(r"^[0-9-]{7,20}$")
+
+
+def _field_messages(form: forms.Form) -> None:
+    """Django's default messages ("这个字段是必填项。") do not say which field; these name it.
+
+    Runs per form instance (the fields are copies by then) in the language of the request.
+    """
+    default_required = str(forms.Field.default_error_messages["required"])
+    for field in form.fields.values():
+        label = str(field.label)
+        if str(field.error_messages["required"]) == default_required:  # not given explicitly
+            choose = isinstance(field, forms.ChoiceField)
+            field.error_messages["required"] = (_("请选择%(field)s") if choose else _("请填写%(field)s")) % {
+                "field": label
+            }
+        field.error_messages["invalid_choice"] = _("%(field)s：所选项目无效，请从列表中选择") % {"field": label}
+        if isinstance(field, forms.DateField):
+            field.error_messages["invalid"] = _("%(field)s格式不正确，请按“年-月-日”填写，例如 1990-05-01") % {
+                "field": label
+            }
+        if isinstance(field, forms.CharField) and field.max_length is not None:
+            # The validator objects are shared between copies of a field: replace, never mutate.
+            message = _("%(field)s最多 %(limit)d 个字符") % {"field": label, "limit": field.max_length}
+            field.validators = [
+                MaxLengthValidator(field.max_length, message=message) if isinstance(v, MaxLengthValidator) else v
+                for v in field.validators
+            ]
+
+
+class PublicForm(forms.Form):
+    @property
+    def fields_in_error(self) -> list[forms.BoundField]:
+        """For the error summary at the top of the page, which links to each field."""
+        return [bound for bound in self.visible_fields() if bound.errors]
+
+
+# ---- where an application can be made ---------------------------------------------------------------
+def deployment_province() -> Region | None:
+    """The province this deployment serves: the one all active offices lie in (one deployment, one province,
+    DESIGN.md "Architecture"). None if there is no office yet, or offices span several provinces (then the
+    choice list is not narrowed)."""
+    codes = {
+        path.split("/", 1)[0]
+        for path in Office.objects.filter(is_active=True).values_list("region__path", flat=True)
+    }
+    if len(codes) != 1:
+        return None
+    return Region.objects.filter(code=codes.pop()).first()
+
+
+def region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Regions where an online application can be taken, grouped by city: ``[("焦作市", [("410800",
+    "焦作市（市本级）"), ("410802", "焦作市 · 解放区"), ...]), ...]``. Three queries for a whole province."""
+    regions = list(regions_with_offices(deployment_province()).only("code", "name", "level", "path"))
+    ancestor_codes = {code for r in regions for code in r.path.split("/") if code}
+    names = dict(Region.objects.filter(code__in=ancestor_codes).values_list("code", "name"))
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for region in regions:
+        chain = [c for c in region.path.split("/") if c]
+        # Below the province: the city, then the county. A province-level region stands for itself.
+        below = chain[1:] if len(chain) > 1 else chain
+        group = names.get(below[0], below[0])
+        if len(below) == 1:
+            has_children = any(r.path.startswith(region.path) and r.code != region.code for r in regions)
+            label = _("%(name)s（本级）") % {"name": region.name} if has_children else region.name
+        else:
+            label = " · ".join(names.get(code, code) for code in below)
+        groups.setdefault(group, []).append((region.code, label))
+    return list(groups.items())
+
+
+# ---- the online application -------------------------------------------------------------------------
+class OnlineApplicationForm(PublicForm):
+    """The applicant's own application (网上申请). Field names match the keys of the service's errors."""
+
+    id_type = forms.ChoiceField(label=gettext_lazy("证件类型"), initial=CITIZEN_ID)
+    id_number = forms.CharField(
+        label=gettext_lazy("证件号码"),
+        max_length=22,
+        help_text=gettext_lazy("居民身份证请填写18位公民身份号码（末位X可用小写x）"),
+    )
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50)
+    sex = forms.ChoiceField(
+        label=gettext_lazy("性别"),
+        required=False,
+        help_text=gettext_lazy("仅使用其他证件时填写；居民身份证会自动识别"),
+    )
+    birth_date = forms.DateField(
+        label=gettext_lazy("出生日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("仅使用其他证件时填写；居民身份证会自动识别"),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("联系电话"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        help_text=gettext_lazy("建议填写：办理结果将通过短信发送到此号码"),
+    )
+    address = forms.CharField(
+        label=gettext_lazy("居住地址"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    basis = forms.ChoiceField(
+        label=gettext_lazy("登记地类型"),
+        choices=Application.Basis.choices,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy("可在户籍地、常住地、就业地或参保地任选其一申请登记"),
+    )
+    region = forms.ChoiceField(
+        label=gettext_lazy("登记地"),
+        help_text=gettext_lazy("选择您要办理登记的县（市、区），由当地公共就业服务机构办理"),
+    )
+    unemployment_reason = forms.ChoiceField(label=gettext_lazy("失业原因"), required=False)
+    is_graduate = forms.BooleanField(label=gettext_lazy("离校未就业高校毕业生"), required=False)
+    graduate_school = forms.CharField(label=gettext_lazy("毕业院校"), max_length=100, required=False)
+    graduation_date = forms.DateField(
+        label=gettext_lazy("毕业时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    draws_unemployment_subsidy = forms.BooleanField(
+        label=gettext_lazy("正在领取失业补助金"), required=False
+    )
+    migrant_allowance = forms.ChoiceField(
+        label=gettext_lazy("失业农民工生活补助"),
+        choices=Application.MigrantAllowance.choices,
+        required=False,
+        initial="",
+        widget=forms.RadioSelect,
+    )
+    commitment_accepted = forms.BooleanField(
+        label=gettext_lazy("我已阅读并同意以上告知承诺"),
+        error_messages={"required": gettext_lazy("请阅读告知承诺并勾选“我已阅读并同意以上告知承诺”（告知承诺）")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["id_type"].choices = choices("AAC058")
+        self.fields["sex"].choices = [("", _("—（请选择）"))] + choices("AAC004")
+        self.fields["unemployment_reason"].choices = [("", _("—（可不填）"))] + choices("AJC093")
+        self.fields["region"].choices = [("", _("—（请选择登记地）")), *region_choices()]
+        self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.fields["name"].widget.attrs.update({"autocomplete": "name"})
+        _field_messages(self)
+
+    def clean_phone(self) -> str:
+        phone = re.sub(r"[\s\u3000]", "", self.cleaned_data["phone"])
+        if phone and not PHONE.match(phone):
+            raise ValidationError(_("联系电话只能包含数字和“-”，7至20位"), code="phone")
+        return phone
+
+    def clean_region(self) -> Region:
+        region = Region.objects.filter(code=self.cleaned_data["region"]).first()
+        if region is None:  # a choice that disappeared between page and submit
+            raise ValidationError(self.fields["region"].error_messages["invalid_choice"], code="invalid_choice")
+        return region
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        id_type = data.get("id_type")
+        if id_type == CITIZEN_ID and data.get("id_number"):
+            data["id_number"] = normalize_citizen_id(data["id_number"])
+            try:
+                validate_citizen_id(data["id_number"])
+            except ValidationError as exc:
+                self.add_error("id_number", exc)
+        elif id_type:  # another document: sex and birth date cannot be read from it
+            if not data.get("sex") and "sex" not in self.errors:
+                self.add_error("sex", _("使用居民身份证以外的证件时，请选择性别"))
+            if not data.get("birth_date") and "birth_date" not in self.errors:
+                self.add_error("birth_date", _("使用居民身份证以外的证件时，请填写出生日期"))
+        if data.get("birth_date") and data["birth_date"] > today:
+            self.add_error("birth_date", _("出生日期不能晚于今天"))
+        if data.get("is_graduate") and data.get("graduation_date") and data["graduation_date"] > today:
+            self.add_error("graduation_date", _("毕业时间不能晚于今天（离校后才可按离校未就业高校毕业生登记）"))
+        return data
+
+    def person_data(self) -> PersonData:
+        data = self.cleaned_data
+        return PersonData(
+            id_type=data["id_type"],
+            id_number=data["id_number"],
+            name=data["name"],
+            sex=data.get("sex") or "",
+            birth_date=data.get("birth_date"),
+            address=data.get("address", ""),
+            phone=data.get("phone", ""),
+        )
+
+    def application_kwargs(self) -> dict:
+        """The application's own facts for ``application_submit`` (the categories of notice 一)."""
+        data = self.cleaned_data
+        graduate = bool(data.get("is_graduate"))
+        return {
+            "basis": data["basis"],
+            "region": data["region"],
+            "commitment_accepted": bool(data.get("commitment_accepted")),
+            "unemployment_reason": data.get("unemployment_reason") or "",
+            "is_graduate": graduate,
+            "graduate_school": data.get("graduate_school", "") if graduate else "",
+            "graduation_date": data.get("graduation_date") if graduate else None,
+            "draws_unemployment_subsidy": bool(data.get("draws_unemployment_subsidy")),
+            "migrant_allowance": data.get("migrant_allowance") or "",
+        }
+
+    def focus_first(self) -> None:
+        """Put ``autofocus`` on the first field with an error, or on the first field."""
+        target = next((name for name in self.fields if name in self.errors), next(iter(self.fields)))
+        self.fields[target].widget.attrs["autofocus"] = True
+
+
+# ---- the progress query -----------------------------------------------------------------------------
+class ProgressQueryForm(PublicForm):
+    """申请编号 + 证件号码: both must match one application; nothing is told about a partial match."""
+
+    number = forms.CharField(
+        label=gettext_lazy("申请编号"),
+        max_length=20,
+        help_text=gettext_lazy("提交申请后页面和短信中给出的编号，以 SQ 开头"),
+    )
+    id_number = forms.CharField(
+        label=gettext_lazy("证件号码"),
+        max_length=22,
+        help_text=gettext_lazy("申请时填写的证件号码"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        _field_messages(self)
+
+    def clean_number(self) -> str:
+        return re.sub(r"[\s\u3000]", "", self.cleaned_data["number"]).upper()
+
+    def focus_first(self) -> None:
+        target = next((name for name in self.fields if name in self.errors), None)
+        if target is None:
+            target = "id_number" if self.initial.get("number") and not self.is_bound else "number"
+        self.fields[target].widget.attrs["autofocus"] = True

@@ -1,0 +1,219 @@
+"""The applicant's own pages, without login (notice 六: 申请、进度查询、结果反馈): the online application, its
+confirmation and the progress query. Mounted at /apply/ by ``registration/urls_public.py``.
+
+Applicants are anonymous, so these pages reveal nothing about anyone else: a duplicate application is refused
+without the other case's details, and the progress query answers the same for a wrong number as for a wrong ID.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from workdays.calendar import SHANGHAI, CalendarNotLoaded
+
+from ..forms_public import OnlineApplicationForm, ProgressQueryForm
+from ..models import Application
+from ..selectors import application_progress
+from ..services import DuplicateApplication, application_submit
+
+logger = logging.getLogger(__name__)
+
+# The number of the application just submitted, for the confirmation page (never the ID number in a URL).
+SESSION_NUMBER = "apply_submitted_number"
+
+
+def duplicate_message() -> str:
+    """Shown to an anonymous visitor whose document already has an open application or an active
+    registration. Says only that one exists (never its number, office or data) and how to go on."""
+    return _(
+        "该证件已有正在办理的失业登记申请，或已办理失业登记且仍在有效期内，无需重复申请。"
+        "请使用申请编号和证件号码查询办理进度；如忘记申请编号，请携带本人身份证件到就业服务窗口咨询。"
+    )
+
+
+def not_found_message() -> str:
+    """The one answer to any pair of application number and ID number that does not match."""
+    return _("未找到与申请编号和证件号码相符的申请，请核对后重新输入。")
+
+
+def cn_date(moment: datetime) -> str:
+    """``2026年11月26日`` in Asia/Shanghai (deadlines are ends of Beijing-time days)."""
+    local = moment.astimezone(SHANGHAI)
+    return _("%(y)d年%(m)d月%(d)d日") % {"y": local.year, "m": local.month, "d": local.day}
+
+
+def cn_datetime(moment: datetime) -> str:
+    local = moment.astimezone(SHANGHAI)
+    return _("%(date)s %(hh)02d:%(mm)02d") % {"date": cn_date(local), "hh": local.hour, "mm": local.minute}
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: keyed messages next to their field, the rest on top."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
+
+
+# ---- the online application -------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    """网上申请: the form; on success POST/redirect/GET to the confirmation page."""
+    duplicate = False
+    if request.method == "POST":
+        form = OnlineApplicationForm(request.POST)
+        if form.is_valid():
+            try:
+                application = application_submit(
+                    person=form.person_data(),
+                    channel=Application.Channel.ONLINE,
+                    received_by=None,
+                    **form.application_kwargs(),
+                )
+            except DuplicateApplication:
+                # Its message names the existing case's number: not for an anonymous visitor.
+                form.add_error(None, duplicate_message())
+                duplicate = True
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            except CalendarNotLoaded:
+                # The deadline reaches into a year ops have not loaded yet: nothing was saved.
+                logger.error("online application refused: working-day calendar not loaded", exc_info=True)
+                form.add_error(
+                    None,
+                    _("系统暂时无法计算办结时限，网上申请暂停受理。请稍后再试，或携带身份证件到就业服务窗口办理。"),
+                )
+            else:
+                request.session[SESSION_NUMBER] = application.number
+                return redirect("apply:submitted")
+    else:
+        form = OnlineApplicationForm()
+    form.focus_first()
+    return render(
+        request,
+        "registration/public/apply.html",
+        {"form": form, "duplicate": duplicate, "status_url": reverse("apply:status")},
+    )
+
+
+@require_safe
+def submitted(request: HttpRequest) -> HttpResponse:
+    """The confirmation: number, handling office, due date, where to query progress."""
+    number = request.session.get(SESSION_NUMBER)
+    application = (
+        Application.objects.filter(number=number).select_related("office").first() if number else None
+    )
+    if application is None:
+        return redirect("apply:apply")
+    return render(
+        request,
+        "registration/public/submitted.html",
+        {
+            "application": application,
+            "due_date": cn_date(application.due_at),
+            "submitted": cn_datetime(application.submitted_at),
+            "status_url": f"{reverse('apply:status')}?number={application.number}",
+        },
+    )
+
+
+# ---- the progress query -----------------------------------------------------------------------------
+RATE_KEY = "apply:progress:{ip}:{hour}"
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address as the rate limit sees it: REMOTE_ADDR only.
+
+    X-Forwarded-For is not read: anyone can send it, and trusting it would let one client reset its own limit
+    at will. Behind the reverse proxy, gunicorn must be started with ``--forwarded-allow-ips=<proxy address>``
+    (and the proxy must set X-Forwarded-For / X-Real-IP itself) so that REMOTE_ADDR is the real client and not
+    the proxy — otherwise every applicant shares the proxy's one limit.
+    """
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def progress_query_allowed(request: HttpRequest) -> bool:
+    """Count this query against the client's hourly limit; False once the limit is exceeded.
+
+    An atomic counter in the cache (Redis): ``add`` creates the hour's key only if missing, ``incr`` is a
+    Redis INCR, so concurrent requests never lose a count. The key names the hour, so it starts from zero
+    each hour; it expires after an hour, i.e. once its hour is over.
+    """
+    limit = settings.PROGRESS_QUERY_LIMIT_PER_HOUR
+    key = RATE_KEY.format(ip=client_ip(request), hour=timezone.now().strftime("%Y%m%d%H"))
+    try:
+        cache.add(key, 0, timeout=3600)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the key expired between add and incr
+            cache.set(key, 1, timeout=3600)
+            count = 1
+    except Exception:  # noqa: BLE001 - the cache is down: answer the query rather than fail, and say so
+        logger.exception("progress query rate limit unavailable (cache error); query allowed")
+        return True
+    return count <= limit
+
+
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    """办理进度查询: application number + ID number → status, deadline, office, result.
+
+    The query is a POST, so the ID number never lands in a URL, a proxy log or the browser history.
+    """
+    context: dict = {"limit": settings.PROGRESS_QUERY_LIMIT_PER_HOUR}
+    http_status = 200
+    if request.method == "POST":
+        form = ProgressQueryForm(request.POST)
+        if not progress_query_allowed(request):
+            http_status = 429
+            context["too_many"] = True
+        elif form.is_valid():
+            application = application_progress(form.cleaned_data["number"], form.cleaned_data["id_number"])
+            if application is None:
+                form.add_error(None, not_found_message())
+            else:
+                context.update(_progress(application))
+    else:
+        number = (request.GET.get("number") or "").strip()[:20]
+        form = ProgressQueryForm(initial={"number": number} if number else None)
+    form.focus_first()
+    context["form"] = form
+    return render(request, "registration/public/status.html", context, status=http_status)
+
+
+def _progress(application: Application) -> dict:
+    """What the applicant is shown about their own application."""
+    now = timezone.now()
+    office = application.office
+    result: dict = {
+        "application": application,
+        "submitted": cn_datetime(application.submitted_at),
+        "due_date": cn_date(application.due_at),
+        "office": office,
+        "overdue": application.status == Application.Status.PENDING and application.due_at < now,
+    }
+    if application.decided_at:
+        result["decided"] = cn_datetime(application.decided_at)
+    if application.status == Application.Status.REGISTERED:
+        registration = getattr(application, "registration", None)
+        result["registration_number"] = registration.number if registration else ""
+    return result
+
+
+urlpatterns = [
+    path("", apply, name="apply"),
+    path("submitted/", submitted, name="submitted"),
+    path("status/", status, name="status"),
+]
