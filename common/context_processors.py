@@ -13,9 +13,13 @@ def navigation(request) -> dict:
     if user.has_perm("registration.view_application"):
         items.append({"label": _("待办申请"), "url": reverse("registration:worklist"), "key": "worklist"})
     if user.has_perm("registration.add_application"):
-        items.append({"label": _("窗口受理"), "url": reverse("registration:application_new"), "key": "application_new"})
+        items.append(
+            {"label": _("窗口受理"), "url": reverse("registration:application_new"), "key": "application_new"}
+        )
     if user.has_perm("registration.view_person"):
-        items.append({"label": _("人员查询"), "url": reverse("registration:person_search"), "key": "person_search"})
+        items.append(
+            {"label": _("人员查询"), "url": reverse("registration:person_search"), "key": "person_search"}
+        )
     if user.is_staff and (user.has_role(Role.OPS) or user.has_role(Role.ADMINISTRATOR)):
         items.append({"label": _("系统管理"), "url": reverse("admin:index"), "key": "admin"})
     return {"nav_items": items}

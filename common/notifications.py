@@ -40,9 +40,10 @@ def notification_queue(*, phone: str, text: str, ref: str) -> Notification:
     if not phone:
         return Notification.objects.create(phone="", text=text, ref=ref, status=Notification.Status.NO_PHONE)
     notification = Notification.objects.create(phone=phone, text=text, ref=ref)
+    from .tasks import enqueue_on_commit
     from .tasks import send_notification as send_notification_task
 
-    transaction.on_commit(lambda: send_notification_task.delay(notification.pk))
+    enqueue_on_commit(send_notification_task, notification.pk)
     return notification
 
 

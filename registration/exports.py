@@ -9,7 +9,18 @@ from openpyxl import Workbook
 from .models import BundleRequest, IdReveal
 
 DIBAO_COLUMNS = [
-    "登记编号", "姓名", "证件号码", "性别", "出生日期", "联系电话", "居住地址", "登记机构", "登记日期", "转介日期", "状态", "备注",
+    "登记编号",
+    "姓名",
+    "证件号码",
+    "性别",
+    "出生日期",
+    "联系电话",
+    "居住地址",
+    "登记机构",
+    "登记日期",
+    "转介日期",
+    "状态",
+    "备注",
 ]
 
 
@@ -27,9 +38,18 @@ def dibao_referrals_xlsx(referrals, *, user) -> bytes:
         reveals.append(IdReveal(person=person, user=user))
         ws.append(
             [
-                reg.number, person.name, person.id_number, {"1": "男", "2": "女"}.get(person.sex, ""),
-                person.birth_date, person.phone, person.address, reg.office.name, reg.registered_on,
-                r.created_at.date(), str(BundleRequest.Status(r.status).label), r.note,
+                reg.number,
+                person.name,
+                person.id_number,
+                {"1": "男", "2": "女"}.get(person.sex, ""),
+                person.birth_date,
+                person.phone,
+                person.address,
+                reg.office.name,
+                reg.registered_on,
+                r.created_at.date(),
+                str(BundleRequest.Status(r.status).label),
+                r.note,
             ]
         )
     IdReveal.objects.bulk_create(reveals)

@@ -60,17 +60,25 @@ class CounterApplicationForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
     sex = forms.ChoiceField(label=_("性别"), required=False, help_text=_("公民身份号码可自动识别，无需填写"))
     birth_date = forms.DateField(
-        label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("出生日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("公民身份号码可自动识别，无需填写"),
     )
-    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False, help_text=_("用于短信告知办理结果"))
+    phone = forms.CharField(
+        label=_("联系电话"), max_length=20, required=False, help_text=_("用于短信告知办理结果")
+    )
     ethnicity = forms.ChoiceField(label=_("民族"), required=False)
     education = forms.ChoiceField(label=_("文化程度"), required=False)
     household_type = forms.ChoiceField(label=_("户口性质"), required=False)
-    hukou_region = RegionCodeField(label=_("户籍地行政区划代码"), required=False, help_text=_("6位代码，默认取身份证号前6位"))
+    hukou_region = RegionCodeField(
+        label=_("户籍地行政区划代码"), required=False, help_text=_("6位代码，默认取身份证号前6位")
+    )
     residence_region = RegionCodeField(label=_("常住地行政区划代码"), required=False)
     address = forms.CharField(label=_("居住地址"), max_length=200, required=False)
-    basis = forms.ChoiceField(label=_("登记地类型"), choices=Application.Basis.choices, widget=forms.RadioSelect)
+    basis = forms.ChoiceField(
+        label=_("登记地类型"), choices=Application.Basis.choices, widget=forms.RadioSelect
+    )
     region = forms.ModelChoiceField(label=_("登记地"), queryset=Region.objects.none(), to_field_name="code")
     unemployment_reason = forms.ChoiceField(label=_("失业原因"), required=False)
     is_graduate = forms.BooleanField(label=_("离校未就业高校毕业生"), required=False)
@@ -84,8 +92,11 @@ class CounterApplicationForm(forms.Form):
     )
     difficulty_category = forms.ChoiceField(label=_("就业困难人员类别"), required=False)
     commitment_accepted = forms.BooleanField(
-        label=_("申请人已阅读并签署告知承诺书"), required=False,
-        help_text=_("实行告知承诺制：申请人承诺所填信息真实，同意通过信息比对等方式核验；除身份证件外不要求提供其他证明材料"),
+        label=_("申请人已阅读并签署告知承诺书"),
+        required=False,
+        help_text=_(
+            "实行告知承诺制：申请人承诺所填信息真实，同意通过信息比对等方式核验；除身份证件外不要求提供其他证明材料"
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -113,10 +124,18 @@ class CounterApplicationForm(forms.Form):
         if hukou is None and d["id_type"] == "01":
             hukou = Region.objects.filter(code=d["id_number"].strip()[:6]).first()
         return PersonData(
-            id_type=d["id_type"], id_number=d["id_number"], name=d["name"], sex=d.get("sex") or "",
-            birth_date=d.get("birth_date"), ethnicity=d.get("ethnicity") or "", education=d.get("education") or "",
-            household_type=d.get("household_type") or "", hukou_region=hukou,
-            residence_region=d.get("residence_region"), address=d.get("address") or "", phone=d.get("phone") or "",
+            id_type=d["id_type"],
+            id_number=d["id_number"],
+            name=d["name"],
+            sex=d.get("sex") or "",
+            birth_date=d.get("birth_date"),
+            ethnicity=d.get("ethnicity") or "",
+            education=d.get("education") or "",
+            household_type=d.get("household_type") or "",
+            hukou_region=hukou,
+            residence_region=d.get("residence_region"),
+            address=d.get("address") or "",
+            phone=d.get("phone") or "",
         )
 
     def application_kwargs(self) -> dict:
@@ -142,15 +161,19 @@ class RegisterForm(forms.Form):
 class RejectForm(forms.Form):
     """Only reasons of the closed list can be chosen; none of them is a reason the notice forbids."""
 
-    reason = forms.ChoiceField(label=_("不予登记原因"), choices=_blank(_("请选择")) + list(RejectionReason.choices))
+    reason = forms.ChoiceField(
+        label=_("不予登记原因"), choices=_blank(_("请选择")) + list(RejectionReason.choices)
+    )
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
 
 class ManualVerificationForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("人工核查结果"),
-        choices=[(Verification.Outcome.CONFIRMED, Verification.Outcome.CONFIRMED.label),
-                 (Verification.Outcome.DISCREPANCY, Verification.Outcome.DISCREPANCY.label)],
+        choices=[
+            (Verification.Outcome.CONFIRMED, Verification.Outcome.CONFIRMED.label),
+            (Verification.Outcome.DISCREPANCY, Verification.Outcome.DISCREPANCY.label),
+        ],
     )
     detail = forms.CharField(label=_("核查情况"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -119,15 +119,28 @@ def application_new(request: HttpRequest) -> HttpResponse:
         existing = services.existing_case(person)
         if existing is not None:
             message = (
-                services.ALREADY_REGISTERED if isinstance(existing, Registration) else services.ALREADY_PENDING
+                services.ALREADY_REGISTERED
+                if isinstance(existing, Registration)
+                else services.ALREADY_PENDING
             ) % {"number": existing.number}
-            messages.error(request, _duplicate_message(request, services.DuplicateApplication(message, existing)))
+            messages.error(
+                request, _duplicate_message(request, services.DuplicateApplication(message, existing))
+            )
             return render(request, "registration/application_form.html", {"lookup": lookup, "step": 1})
         if can_see_region(request.user, person.region):
             initial.update(
                 {
                     f: getattr(person, f)
-                    for f in ("name", "sex", "birth_date", "ethnicity", "education", "household_type", "address", "phone")
+                    for f in (
+                        "name",
+                        "sex",
+                        "birth_date",
+                        "ethnicity",
+                        "education",
+                        "household_type",
+                        "address",
+                        "phone",
+                    )
                 }
             )
             initial["hukou_region"] = person.hukou_region_id or ""
@@ -179,7 +192,9 @@ def _decide(request: HttpRequest, code, form_class, action) -> HttpResponse:
 @require_POST
 def application_register(request: HttpRequest, code) -> HttpResponse:
     def action(application, data):
-        registration = services.application_register(application=application, user=request.user, note=data["note"])
+        registration = services.application_register(
+            application=application, user=request.user, note=data["note"]
+        )
         return _("已办理失业登记，登记编号 %(number)s；首次联系须在 %(due)s 前完成。") % {
             "number": registration.number,
             "due": timezone.localtime(registration.first_contact_due_at).strftime("%Y-%m-%d"),
@@ -193,7 +208,9 @@ def application_register(request: HttpRequest, code) -> HttpResponse:
 @require_POST
 def application_reject(request: HttpRequest, code) -> HttpResponse:
     def action(application, data):
-        services.application_reject(application=application, user=request.user, reason=data["reason"], note=data["note"])
+        services.application_reject(
+            application=application, user=request.user, reason=data["reason"], note=data["note"]
+        )
         return _("已作出不予登记决定，并已通知申请人原因。")
 
     return _decide(request, code, RejectForm, action)
@@ -223,7 +240,9 @@ def commitment_letter(request: HttpRequest, code) -> HttpResponse:
         id_number = services.person_reveal_id(person=application.person, user=request.user)
     except PermissionDenied:
         id_number = application.person.masked_id_number
-    return render(request, "registration/commitment_letter.html", {"app": application, "id_number": id_number})
+    return render(
+        request, "registration/commitment_letter.html", {"app": application, "id_number": id_number}
+    )
 
 
 @login_required
@@ -235,7 +254,10 @@ def bundle_open(request: HttpRequest, code) -> HttpResponse:
     if form.is_valid():
         try:
             request_ = services.bundle_request_open(
-                registration=registration, user=request.user, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"]
+                registration=registration,
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
@@ -251,12 +273,18 @@ def bundle_open(request: HttpRequest, code) -> HttpResponse:
 @require_POST
 def bundle_status(request: HttpRequest, pk: int) -> HttpResponse:
     bundle = get_in_scope_or_404(
-        BundleRequest.objects.select_related("registration__person"), request.user, field="registration__region", pk=pk
+        BundleRequest.objects.select_related("registration__person"),
+        request.user,
+        field="registration__region",
+        pk=pk,
     )
     form = BundleStatusForm(request.POST)
     if form.is_valid():
         services.bundle_request_set_status(
-            request=bundle, user=request.user, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+            request=bundle,
+            user=request.user,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
         )
         messages.success(request, _("已更新：%(kind)s") % {"kind": bundle.get_kind_display()})
     else:
@@ -270,7 +298,9 @@ def bundle_status(request: HttpRequest, pk: int) -> HttpResponse:
 def dibao_export(request: HttpRequest) -> HttpResponse:
     """低保 referrals in my scope as xlsx for civil affairs (full ID numbers: the export is logged per person)."""
     referrals = scope_by_region(
-        BundleRequest.objects.filter(kind=BundleRequest.Kind.DIBAO), request.user, field="registration__region"
+        BundleRequest.objects.filter(kind=BundleRequest.Kind.DIBAO),
+        request.user,
+        field="registration__region",
     ).select_related("registration__person", "registration__office")
     content = dibao_referrals_xlsx(referrals, user=request.user)
     response = HttpResponse(

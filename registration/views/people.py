@@ -38,7 +38,9 @@ def person_detail(request: HttpRequest, code) -> HttpResponse:
     )
     revealed = request.session.pop(f"revealed:{person.code}", None)
     registrations = list(
-        Registration.objects.filter(person=person).select_related("office").prefetch_related("bundle_requests")
+        Registration.objects.filter(person=person)
+        .select_related("office")
+        .prefetch_related("bundle_requests")
     )
     active = next((r for r in registrations if r.status == Registration.Status.ACTIVE), None)
     context = {

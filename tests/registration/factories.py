@@ -28,7 +28,9 @@ def person_data(**overrides) -> PersonData:
     return PersonData(**fields)
 
 
-def submit(*, region: str = "410802", user=None, channel: str = Application.Channel.COUNTER, **overrides) -> Application:
+def submit(
+    *, region: str = "410802", user=None, channel: str = Application.Channel.COUNTER, **overrides
+) -> Application:
     person = overrides.pop("person", None) or person_data()
     kwargs = {
         "person": person,

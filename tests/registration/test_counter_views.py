@@ -20,8 +20,13 @@ NEW = reverse("registration:application_new")
 
 def counter_post(number: str, **overrides) -> dict:
     data = {
-        "id_type": "01", "id_number": number, "name": "刘一", "phone": "13900000002", "basis": "residence",
-        "region": "410802", "commitment_accepted": "on",
+        "id_type": "01",
+        "id_number": number,
+        "name": "刘一",
+        "phone": "13900000002",
+        "basis": "residence",
+        "region": "410802",
+        "commitment_accepted": "on",
     }
     data.update(overrides)
     return data
@@ -39,7 +44,9 @@ def test_it_takes_a_walk_in_application_in_two_steps(client, caseworker_jiefang,
     application = Application.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("registration:application_detail", args=[application.code])
-    assert application.channel == Application.Channel.COUNTER and application.received_by == caseworker_jiefang
+    assert (
+        application.channel == Application.Channel.COUNTER and application.received_by == caseworker_jiefang
+    )
     assert application.person.hukou_region_id == "410802"  # from the ID number's address code
     page = client.get(response["Location"]).content.decode()
     assert application.number in page and "打印告知承诺书" in page
@@ -61,7 +68,9 @@ def test_it_names_the_field_of_each_mistake_and_saves_nothing(client, caseworker
     assert not Application.objects.exists()
 
 
-def test_it_refuses_a_duplicate_at_step_one_with_a_link_to_the_existing_record(client, caseworker_jiefang, office_jiefang):
+def test_it_refuses_a_duplicate_at_step_one_with_a_link_to_the_existing_record(
+    client, caseworker_jiefang, office_jiefang
+):
     client.force_login(caseworker_jiefang)
     data = person_data()
     existing = submit(user=caseworker_jiefang, person=data)
@@ -91,7 +100,11 @@ def test_it_lists_pending_applications_by_due_time_with_overdue_and_due_today_ma
 def test_it_registers_from_the_application_page(client, caseworker_jiefang, office_jiefang):
     application = submit(user=caseworker_jiefang)
     client.force_login(caseworker_jiefang)
-    response = client.post(reverse("registration:application_register", args=[application.code]), {"note": "窗口办结"}, follow=True)
+    response = client.post(
+        reverse("registration:application_register", args=[application.code]),
+        {"note": "窗口办结"},
+        follow=True,
+    )
     assert "已办理失业登记" in response.content.decode()
     assert Registration.objects.get().application == application
 
@@ -109,12 +122,18 @@ def test_it_rejects_only_with_a_listed_reason(client, caseworker_jiefang, office
     assert application.status == Application.Status.REJECTED
 
 
-def test_it_keeps_other_regions_applications_out_of_reach(client, caseworker_jiefang, caseworker_wenxian, office_jiefang, office_wenxian):
+def test_it_keeps_other_regions_applications_out_of_reach(
+    client, caseworker_jiefang, caseworker_wenxian, office_jiefang, office_wenxian
+):
     application = submit(user=caseworker_wenxian, region="410825")
     client.force_login(caseworker_jiefang)
     assert client.get(reverse("registration:application_detail", args=[application.code])).status_code == 404
-    assert client.post(reverse("registration:application_register", args=[application.code])).status_code == 404
-    assert client.get(reverse("registration:person_detail", args=[application.person.code])).status_code == 404
+    assert (
+        client.post(reverse("registration:application_register", args=[application.code])).status_code == 404
+    )
+    assert (
+        client.get(reverse("registration:person_detail", args=[application.person.code])).status_code == 404
+    )
     application.refresh_from_db()
     assert application.status == Application.Status.PENDING
 
@@ -173,7 +192,9 @@ def test_it_opens_bundle_requests_and_exports_dibao_referrals(client, caseworker
     application = submit(user=caseworker_jiefang)
     registration = services.application_register(application=application, user=caseworker_jiefang)
     client.force_login(caseworker_jiefang)
-    client.post(reverse("registration:bundle_open", args=[registration.code]), {"kind": "dibao", "note": "家庭困难"})
+    client.post(
+        reverse("registration:bundle_open", args=[registration.code]), {"kind": "dibao", "note": "家庭困难"}
+    )
     client.post(reverse("registration:bundle_open", args=[registration.code]), {"kind": "ui_benefit"})
     assert registration.bundle_requests.count() == 2
     response = client.get(reverse("registration:dibao_export"))

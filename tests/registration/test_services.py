@@ -61,7 +61,9 @@ def test_it_keeps_forbidden_reasons_out_of_the_database_whoever_writes(caseworke
         )
 
 
-def test_it_requires_only_the_identity_document_under_the_five_prohibitions(caseworker_jiefang, office_jiefang):
+def test_it_requires_only_the_identity_document_under_the_five_prohibitions(
+    caseworker_jiefang, office_jiefang
+):
     # Only the document, the name, where and on what basis, and the signed commitment: nothing else.
     application = services.application_submit(
         person=services.PersonData(id_type="01", id_number=citizen_id(), name="李四"),
@@ -91,7 +93,9 @@ def test_it_sets_the_decision_due_time_three_working_days_after_submission(
     assert application.due_at == datetime(2026, 11, 26, 23, 59, 59, 999999, tzinfo=SH)
 
 
-def test_it_counts_the_decision_deadline_over_the_national_day_holiday(caseworker_jiefang, office_jiefang, time_machine):
+def test_it_counts_the_decision_deadline_over_the_national_day_holiday(
+    caseworker_jiefang, office_jiefang, time_machine
+):
     time_machine.move_to(datetime(2026, 9, 30, 16, 0, tzinfo=SH), tick=False)  # Wednesday before 10-01..10-07
     application = submit(user=caseworker_jiefang)
     # 10-08 (Thu), 10-09 (Fri), 10-10 (Saturday, 调休 workday).
@@ -112,7 +116,9 @@ def test_it_refuses_an_application_from_a_registered_person_even_in_another_coun
     caseworker_jiefang, caseworker_wenxian, office_jiefang, office_wenxian
 ):
     data = person_data()
-    registration = services.application_register(application=submit(user=caseworker_jiefang, person=data), user=caseworker_jiefang)
+    registration = services.application_register(
+        application=submit(user=caseworker_jiefang, person=data), user=caseworker_jiefang
+    )
     with pytest.raises(services.DuplicateApplication) as exc:
         submit(user=caseworker_wenxian, person=data, region="410825")
     assert exc.value.existing == registration
@@ -121,12 +127,16 @@ def test_it_refuses_an_application_from_a_registered_person_even_in_another_coun
 def test_it_allows_a_new_application_after_a_rejection(caseworker_jiefang, office_jiefang):
     data = person_data()
     first = submit(user=caseworker_jiefang, person=data)
-    services.application_reject(application=first, user=caseworker_jiefang, reason=RejectionReason.NO_JOB_SEEKING)
+    services.application_reject(
+        application=first, user=caseworker_jiefang, reason=RejectionReason.NO_JOB_SEEKING
+    )
     second = submit(user=caseworker_jiefang, person=data)
     assert second.status == Application.Status.PENDING
 
 
-def test_it_registers_and_sets_first_contact_due_in_five_working_days(caseworker_jiefang, office_jiefang, time_machine):
+def test_it_registers_and_sets_first_contact_due_in_five_working_days(
+    caseworker_jiefang, office_jiefang, time_machine
+):
     time_machine.move_to(datetime(2026, 11, 23, 9, 0, tzinfo=SH), tick=False)
     application = submit(user=caseworker_jiefang)
     time_machine.move_to(datetime(2026, 11, 24, 15, 0, tzinfo=SH), tick=False)  # Tuesday
@@ -137,21 +147,31 @@ def test_it_registers_and_sets_first_contact_due_in_five_working_days(caseworker
     # 11-25, 26, 27, 30, 12-01.
     assert registration.first_contact_due_at == datetime(2026, 12, 1, 23, 59, 59, 999999, tzinfo=SH)
     application.refresh_from_db()
-    assert application.status == Application.Status.REGISTERED and application.decided_by == caseworker_jiefang
+    assert (
+        application.status == Application.Status.REGISTERED and application.decided_by == caseworker_jiefang
+    )
 
 
-def test_it_refuses_to_register_a_person_under_the_working_age(caseworker_jiefang, office_jiefang, time_machine):
+def test_it_refuses_to_register_a_person_under_the_working_age(
+    caseworker_jiefang, office_jiefang, time_machine
+):
     time_machine.move_to(datetime(2026, 11, 23, 9, 0, tzinfo=SH), tick=False)
-    application = submit(user=caseworker_jiefang, person=person_data(id_number=citizen_id(date(2010, 11, 24))))
+    application = submit(
+        user=caseworker_jiefang, person=person_data(id_number=citizen_id(date(2010, 11, 24)))
+    )
     with pytest.raises(ValidationError) as exc:
         services.application_register(application=application, user=caseworker_jiefang)
     assert exc.value.messages == [services.UNDER_WORKING_AGE]
-    services.application_reject(application=application, user=caseworker_jiefang, reason=RejectionReason.OUT_OF_WORKING_AGE)
+    services.application_reject(
+        application=application, user=caseworker_jiefang, reason=RejectionReason.OUT_OF_WORKING_AGE
+    )
 
 
 def test_it_registers_a_person_on_their_sixteenth_birthday(caseworker_jiefang, office_jiefang, time_machine):
     time_machine.move_to(datetime(2026, 11, 23, 9, 0, tzinfo=SH), tick=False)
-    application = submit(user=caseworker_jiefang, person=person_data(id_number=citizen_id(date(2010, 11, 23))))
+    application = submit(
+        user=caseworker_jiefang, person=person_data(id_number=citizen_id(date(2010, 11, 23)))
+    )
     assert services.application_register(application=application, user=caseworker_jiefang)
 
 
@@ -159,7 +179,9 @@ def test_it_decides_an_application_only_once(caseworker_jiefang, office_jiefang)
     application = submit(user=caseworker_jiefang)
     services.application_register(application=application, user=caseworker_jiefang)
     with pytest.raises(ValidationError):
-        services.application_reject(application=application, user=caseworker_jiefang, reason=RejectionReason.EMPLOYED)
+        services.application_reject(
+            application=application, user=caseworker_jiefang, reason=RejectionReason.EMPLOYED
+        )
     with pytest.raises(ValidationError):
         services.application_register(application=application, user=caseworker_jiefang)
     assert Registration.objects.count() == 1
@@ -203,16 +225,26 @@ def test_it_derives_sex_and_birth_date_from_the_citizen_id(caseworker_jiefang, o
     assert person.social_security_number == person.id_number
 
 
-def test_it_runs_the_information_comparison_on_every_application(caseworker_jiefang, office_jiefang, ops_jiaozuo):
+def test_it_runs_the_information_comparison_on_every_application(
+    caseworker_jiefang, office_jiefang, ops_jiaozuo
+):
     quiet = submit(user=caseworker_jiefang)
     assert quiet.verifications.get().outcome == Verification.Outcome.NO_RECORD
     number = citizen_id()
     batch = ImportBatch.objects.create(
-        kind="social_insurance", file_name="x.xlsx", sha256="0" * 64, office=ops_jiaozuo.office, uploaded_by=ops_jiaozuo
+        kind="social_insurance",
+        file_name="x.xlsx",
+        sha256="0" * 64,
+        office=ops_jiaozuo.office,
+        uploaded_by=ops_jiaozuo,
     )
     ComparisonRecord.objects.create(
-        source="social_insurance", id_number=number, name="张三", organisation="焦作某公司",
-        start_date=date(2024, 1, 1), batch=batch,
+        source="social_insurance",
+        id_number=number,
+        name="张三",
+        organisation="焦作某公司",
+        start_date=date(2024, 1, 1),
+        batch=batch,
     )
     employed = submit(user=caseworker_jiefang, person=person_data(id_number=number))
     verification = employed.verifications.get()
@@ -223,17 +255,26 @@ def test_it_runs_the_information_comparison_on_every_application(caseworker_jief
 def test_it_records_a_manual_check_by_the_caseworker(caseworker_jiefang, office_jiefang):
     application = submit(user=caseworker_jiefang)
     with pytest.raises(ValidationError):
-        services.application_verify_manually(application=application, user=caseworker_jiefang, outcome="confirmed", detail=" ")
+        services.application_verify_manually(
+            application=application, user=caseworker_jiefang, outcome="confirmed", detail=" "
+        )
     v = services.application_verify_manually(
-        application=application, user=caseworker_jiefang, outcome="confirmed", detail="电话联系原单位核实已离职"
+        application=application,
+        user=caseworker_jiefang,
+        outcome="confirmed",
+        detail="电话联系原单位核实已离职",
     )
     assert v.method == Verification.Method.MANUAL and v.performed_by == caseworker_jiefang
 
 
-def test_it_tells_the_applicant_the_result_and_the_reason(caseworker_jiefang, office_jiefang, django_capture_on_commit_callbacks):
+def test_it_tells_the_applicant_the_result_and_the_reason(
+    caseworker_jiefang, office_jiefang, django_capture_on_commit_callbacks
+):
     application = submit(user=caseworker_jiefang)
     with django_capture_on_commit_callbacks() as callbacks:
-        services.application_reject(application=application, user=caseworker_jiefang, reason=RejectionReason.EMPLOYED)
+        services.application_reject(
+            application=application, user=caseworker_jiefang, reason=RejectionReason.EMPLOYED
+        )
     assert len(callbacks) == 1  # the Celery send is queued only after commit
     message = Notification.objects.get(ref=f"application:{application.number}")
     assert message.status == Notification.Status.QUEUED and message.phone == "13800000001"
@@ -248,22 +289,31 @@ def test_it_tells_the_applicant_the_result_and_the_reason(caseworker_jiefang, of
 def test_it_stores_a_result_message_without_a_phone_as_not_sent(caseworker_jiefang, office_jiefang):
     application = submit(user=caseworker_jiefang, person=person_data(phone=""))
     services.application_register(application=application, user=caseworker_jiefang)
-    assert Notification.objects.get(ref=f"application:{application.number}").status == Notification.Status.NO_PHONE
+    assert (
+        Notification.objects.get(ref=f"application:{application.number}").status
+        == Notification.Status.NO_PHONE
+    )
 
 
 def test_it_opens_each_bundle_request_once_per_registration(caseworker_jiefang, office_jiefang):
-    registration = services.application_register(application=submit(user=caseworker_jiefang), user=caseworker_jiefang)
+    registration = services.application_register(
+        application=submit(user=caseworker_jiefang), user=caseworker_jiefang
+    )
     for kind in BundleRequest.Kind.values:
         services.bundle_request_open(registration=registration, kind=kind, user=caseworker_jiefang)
     with pytest.raises(ValidationError):
         services.bundle_request_open(registration=registration, kind="dibao", user=caseworker_jiefang)
     dibao = registration.bundle_requests.get(kind="dibao")
-    services.bundle_request_set_status(request=dibao, user=caseworker_jiefang, status="in_progress", note="已转民政")
+    services.bundle_request_set_status(
+        request=dibao, user=caseworker_jiefang, status="in_progress", note="已转民政"
+    )
     dibao.refresh_from_db()
     assert (dibao.status, dibao.note) == ("in_progress", "已转民政")
 
 
-def test_it_records_every_reveal_of_a_full_id_number(caseworker_jiefang, caseworker_wenxian, office_jiefang, office_wenxian):
+def test_it_records_every_reveal_of_a_full_id_number(
+    caseworker_jiefang, caseworker_wenxian, office_jiefang, office_wenxian
+):
     person = submit(user=caseworker_jiefang).person
     assert services.person_reveal_id(person=person, user=caseworker_jiefang) == person.id_number
     assert IdReveal.objects.filter(person=person, user=caseworker_jiefang).count() == 1
@@ -273,7 +323,9 @@ def test_it_records_every_reveal_of_a_full_id_number(caseworker_jiefang, casewor
 
 
 def test_it_ends_a_registration_exactly_once(caseworker_jiefang, office_jiefang):
-    registration = services.application_register(application=submit(user=caseworker_jiefang), user=caseworker_jiefang)
+    registration = services.application_register(
+        application=submit(user=caseworker_jiefang), user=caseworker_jiefang
+    )
     services.registration_end(registration=registration, ended_on=date(2026, 12, 1))
     with pytest.raises(ValidationError):
         services.registration_end(registration=registration, ended_on=date(2026, 12, 2))
@@ -283,3 +335,29 @@ def test_it_ends_a_registration_exactly_once(caseworker_jiefang, office_jiefang)
 def test_it_numbers_applications_like_the_ministry_serial_number(caseworker_jiefang, office_jiefang):
     application = submit(user=caseworker_jiefang)
     assert application.number.startswith("SQ") and len(application.number) == 18
+
+
+def test_it_keeps_the_decision_and_the_message_when_the_broker_is_down(
+    caseworker_jiefang, office_jiefang, settings, django_capture_on_commit_callbacks, caplog
+):
+    from datetime import timedelta
+
+    from common.notifications import notification_resend_queued
+    from config.celery_app import app
+
+    application = submit(user=caseworker_jiefang)
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # a real connection attempt to a port nothing listens on
+    app._pool = None  # drop pooled connections to the real broker
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            registration = services.application_register(application=application, user=caseworker_jiefang)
+    finally:
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+        app._pool = None
+    assert "could not queue common.tasks.send_notification" in caplog.text
+    assert Registration.objects.filter(pk=registration.pk).exists()
+    message = Notification.objects.get(ref=f"application:{application.number}")
+    assert message.status == Notification.Status.QUEUED
+    assert notification_resend_queued(older_than=timedelta(0)) == 1  # the sweep sends it later
+    message.refresh_from_db()
+    assert message.status == Notification.Status.SENT
