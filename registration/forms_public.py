@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
@@ -41,16 +42,20 @@ def _field_messages(form: forms.Form) -> None:
             field.error_messages["required"] = (_("请选择%(field)s") if choose else _("请填写%(field)s")) % {
                 "field": label
             }
-        field.error_messages["invalid_choice"] = _("%(field)s：所选项目无效，请从列表中选择") % {"field": label}
+        field.error_messages["invalid_choice"] = _("%(field)s：所选项目无效，请从列表中选择") % {
+            "field": label
+        }
         if isinstance(field, forms.DateField):
-            field.error_messages["invalid"] = _("%(field)s格式不正确，请按“年-月-日”填写，例如 1990-05-01") % {
-                "field": label
-            }
+            field.error_messages["invalid"] = _(
+                "%(field)s格式不正确，请按“年-月-日”填写，例如 1990-05-01"
+            ) % {"field": label}
         if isinstance(field, forms.CharField) and field.max_length is not None:
             # The validator objects are shared between copies of a field: replace, never mutate.
             message = _("%(field)s最多 %(limit)d 个字符") % {"field": label, "limit": field.max_length}
             field.validators = [
-                MaxLengthValidator(field.max_length, message=message) if isinstance(v, MaxLengthValidator) else v
+                MaxLengthValidator(field.max_length, message=message)
+                if isinstance(v, MaxLengthValidator)
+                else v
                 for v in field.validators
             ]
 
@@ -64,36 +69,48 @@ class PublicForm(forms.Form):
 
 # ---- where an application can be made ---------------------------------------------------------------
 def deployment_province() -> Region | None:
-    """The province this deployment serves: the one all active offices lie in (one deployment, one province,
-    DESIGN.md "Architecture"). None if there is no office yet, or offices span several provinces (then the
-    choice list is not narrowed)."""
-    codes = {
-        path.split("/", 1)[0]
-        for path in Office.objects.filter(is_active=True).values_list("region__path", flat=True)
-    }
-    if len(codes) != 1:
-        return None
-    return Region.objects.filter(code=codes.pop()).first()
+    """The province this deployment serves (one deployment, one province: DESIGN.md "Architecture").
+
+    ``settings.DEPLOYMENT_PROVINCE`` (a six-digit code such as "410000") when set; otherwise the province all
+    active offices lie in. None if there is no office yet, or the offices span several provinces and no setting
+    says which one is meant (then the list is not narrowed).
+    """
+    code = settings.DEPLOYMENT_PROVINCE
+    if not code:
+        codes = {
+            path.split("/", 1)[0]
+            for path in Office.objects.filter(is_active=True).values_list("region__path", flat=True)
+        }
+        if len(codes) != 1:
+            return None
+        code = codes.pop()
+    return Region.objects.filter(code=code).first()
 
 
 def region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Regions where an online application can be taken, grouped by city: ``[("焦作市", [("410800",
-    "焦作市（市本级）"), ("410802", "焦作市 · 解放区"), ...]), ...]``. Three queries for a whole province."""
-    regions = list(regions_with_offices(deployment_province()).only("code", "name", "level", "path"))
-    ancestor_codes = {code for r in regions for code in r.path.split("/") if code}
-    names = dict(Region.objects.filter(code__in=ancestor_codes).values_list("code", "name"))
+    "焦作市（本级）"), ("410802", "焦作市 · 解放区"), ...]), ...]``. Three or four queries for a whole province."""
+    regions = list(
+        regions_with_offices(deployment_province()).only("code", "name", "level", "path", "parent_id")
+    )
+    names = dict(
+        Region.objects.filter(
+            code__in={code for r in regions for code in r.path.split("/") if code}
+        ).values_list("code", "name")
+    )
+    parents = {r.parent_id for r in regions}
     groups: dict[str, list[tuple[str, str]]] = {}
     for region in regions:
-        chain = [c for c in region.path.split("/") if c]
-        # Below the province: the city, then the county. A province-level region stands for itself.
-        below = chain[1:] if len(chain) > 1 else chain
-        group = names.get(below[0], below[0])
-        if len(below) == 1:
-            has_children = any(r.path.startswith(region.path) and r.code != region.code for r in regions)
-            label = _("%(name)s（本级）") % {"name": region.name} if has_children else region.name
+        chain = [code for code in region.path.split("/") if code]
+        if len(chain) == 2 and region.level == Region.Level.COUNTY:
+            shown = chain  # a district of a municipality: "北京市 · 东城区"
         else:
-            label = " · ".join(names.get(code, code) for code in below)
-        groups.setdefault(group, []).append((region.code, label))
+            shown = chain[1:] or chain  # the province's name is left out: it is the same for every choice
+        if len(shown) == 1:
+            label = _("%(name)s（本级）") % {"name": region.name} if region.code in parents else region.name
+        else:
+            label = " · ".join(names.get(code, code) for code in shown)
+        groups.setdefault(names.get(shown[0], shown[0]), []).append((region.code, label))
     return list(groups.items())
 
 
@@ -148,9 +165,7 @@ class OnlineApplicationForm(PublicForm):
     graduation_date = forms.DateField(
         label=gettext_lazy("毕业时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    draws_unemployment_subsidy = forms.BooleanField(
-        label=gettext_lazy("正在领取失业补助金"), required=False
-    )
+    draws_unemployment_subsidy = forms.BooleanField(label=gettext_lazy("正在领取失业补助金"), required=False)
     migrant_allowance = forms.ChoiceField(
         label=gettext_lazy("失业农民工生活补助"),
         choices=Application.MigrantAllowance.choices,
@@ -160,7 +175,9 @@ class OnlineApplicationForm(PublicForm):
     )
     commitment_accepted = forms.BooleanField(
         label=gettext_lazy("我已阅读并同意以上告知承诺"),
-        error_messages={"required": gettext_lazy("请阅读告知承诺并勾选“我已阅读并同意以上告知承诺”（告知承诺）")},
+        error_messages={
+            "required": gettext_lazy("请阅读告知承诺并勾选“我已阅读并同意以上告知承诺”（告知承诺）")
+        },
     )
 
     def __init__(self, *args, **kwargs):
@@ -182,19 +199,24 @@ class OnlineApplicationForm(PublicForm):
     def clean_region(self) -> Region:
         region = Region.objects.filter(code=self.cleaned_data["region"]).first()
         if region is None:  # a choice that disappeared between page and submit
-            raise ValidationError(self.fields["region"].error_messages["invalid_choice"], code="invalid_choice")
+            raise ValidationError(
+                self.fields["region"].error_messages["invalid_choice"], code="invalid_choice"
+            )
         return region
 
     def clean(self):
         data = super().clean()
         today = timezone.localdate()
         id_type = data.get("id_type")
-        if id_type == CITIZEN_ID and data.get("id_number"):
+        if data.get("id_number"):
+            # Upper case for every document (passport letters too): the progress query compares upper case.
             data["id_number"] = normalize_citizen_id(data["id_number"])
-            try:
-                validate_citizen_id(data["id_number"])
-            except ValidationError as exc:
-                self.add_error("id_number", exc)
+        if id_type == CITIZEN_ID:
+            if data.get("id_number"):
+                try:
+                    validate_citizen_id(data["id_number"])
+                except ValidationError as exc:
+                    self.add_error("id_number", exc)
         elif id_type:  # another document: sex and birth date cannot be read from it
             if not data.get("sex") and "sex" not in self.errors:
                 self.add_error("sex", _("使用居民身份证以外的证件时，请选择性别"))
@@ -203,7 +225,9 @@ class OnlineApplicationForm(PublicForm):
         if data.get("birth_date") and data["birth_date"] > today:
             self.add_error("birth_date", _("出生日期不能晚于今天"))
         if data.get("is_graduate") and data.get("graduation_date") and data["graduation_date"] > today:
-            self.add_error("graduation_date", _("毕业时间不能晚于今天（离校后才可按离校未就业高校毕业生登记）"))
+            self.add_error(
+                "graduation_date", _("毕业时间不能晚于今天（离校后才可按离校未就业高校毕业生登记）")
+            )
         return data
 
     def person_data(self) -> PersonData:

@@ -8,7 +8,10 @@ A file is an ``.xlsx`` workbook (first sheet) or a CSV (UTF-8 with or without BO
 row holds the Chinese column headers. Bad *files* (wrong type, missing columns, empty, over 10 MB or 50,000
 rows) raise ``ImportFileError`` and nothing is created. Bad *rows* are reported on the batch
 (``ImportBatch.errors``: row number as in the spreadsheet, column header, message) while the good rows are
-kept: each row runs in its own savepoint, so a failing row never half-saves and never undoes another.
+kept: a graduate row runs in its own savepoint, and comparison records go in by chunk inside a savepoint
+with a row-by-row retry (one savepoint each) should the chunk fail, so a failing row never half-saves and
+never undoes another. The whole import is one transaction with the batch: a file refused midway (the
+working-day calendar not loaded) leaves nothing behind.
 
 Importing the same file again creates nothing twice: comparison records are unique per source, ID number,
 organisation and start date (a newer file may close an open period: its end date is taken); a graduate who
@@ -42,11 +45,12 @@ from offices.models import Office, Region
 from workdays.calendar import CalendarNotLoaded
 
 from .idnumbers import normalize_citizen_id, validate_citizen_id
-from .models import CITIZEN_ID, Application, ComparisonRecord, ImportBatch, Person
+from .models import CITIZEN_ID, Application, ComparisonRecord, ImportBatch, Person, Registration
 from .services import DuplicateApplication, PersonData, application_submit
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
+GRADUATE_MAX_ROWS = 1_500
 COMPARISON_KINDS = (ImportBatch.Kind.SOCIAL_INSURANCE, ImportBatch.Kind.BUSINESS)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -75,7 +79,9 @@ class Column:
 def comparison_columns(kind: str) -> list[Column]:
     organisation = ("单位名称", "市场主体名称") if kind == ImportBatch.Kind.BUSINESS else ("单位名称",)
     return [
-        Column("id_number", ("身份证号", "证件号码"), hint=gettext_lazy("18位公民身份号码，请设置为文本格式")),
+        Column(
+            "id_number", ("身份证号", "证件号码"), hint=gettext_lazy("18位公民身份号码，请设置为文本格式")
+        ),
         Column("name", ("姓名",)),
         Column("organisation", organisation, hint=gettext_lazy("参保单位或市场主体名称")),
         Column("start_date", ("开始日期",), hint=gettext_lazy("如 2024-03-01 或 20240301")),
@@ -196,7 +202,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple]:
         ) from exc
 
 
-def read_table(file, columns: list[Column]) -> Table:
+def read_table(file, columns: list[Column], max_rows: int | None = None) -> Table:
     """Parse an uploaded xlsx or CSV file into a Table; raises ImportFileError for a file that cannot be used."""
     file_name = PurePath(getattr(file, "name", "") or "").name
     size = getattr(file, "size", None)
@@ -244,14 +250,13 @@ def read_table(file, columns: list[Column]) -> Table:
             _("缺少必需的列：%(columns)s（第1行应为列名，请使用导入模板）") % {"columns": "、".join(missing)}
         )
 
+    max_rows = max_rows or MAX_ROWS
     data_rows: list[tuple[int, tuple]] = []
     for number, cells in enumerate(iterator, start=2):
         if all(_is_blank(v) for v in cells):
             continue
-        if len(data_rows) >= MAX_ROWS:
-            raise ImportFileError(
-                _("文件超过%(max)s行数据，请拆分后分批导入") % {"max": f"{MAX_ROWS:,}"}
-            )
+        if len(data_rows) >= max_rows:
+            raise ImportFileError(_("文件超过%(max)s行数据，请拆分后分批导入") % {"max": f"{max_rows:,}"})
         data_rows.append((number, tuple(cells)))
     if not data_rows:
         raise ImportFileError(_("文件中没有数据行（第1行为列名，数据从第2行开始）"))
@@ -282,7 +287,7 @@ def cell_text(value) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).replace("\u3000", " ").strip()
+    return str(value).replace("\u3000", " ").replace("\x00", "").strip()  # PostgreSQL text holds no NUL
 
 
 def cell_date(value) -> date | None:
@@ -351,8 +356,10 @@ def _finish_batch(batch: ImportBatch, table: Table, outcome: Outcome) -> ImportB
     batch.created_rows = outcome.created
     batch.skipped_rows = outcome.skipped
     batch.error_rows = outcome.error_rows
-    batch.errors = outcome.errors
-    batch.save(update_fields=["total_rows", "created_rows", "skipped_rows", "error_rows", "errors", "updated_at"])
+    batch.errors = sorted(outcome.errors, key=lambda e: e["row"])  # stable: a row's errors keep their order
+    batch.save(
+        update_fields=["total_rows", "created_rows", "skipped_rows", "error_rows", "errors", "updated_at"]
+    )
     return batch
 
 
@@ -398,12 +405,50 @@ def _citizen_id(table: Table, cells: tuple, problems: list) -> str:
 # ---- comparison records -------------------------------------------------------------------------------
 
 
+def _comparison_rows(table: Table, outcome: Outcome) -> Iterator[tuple[int, dict]]:
+    """The valid rows of a comparison file as (row number, field values); bad rows go to ``outcome``."""
+    for number, cells in table.rows:
+        problems: list[tuple[str, str]] = []
+        values = {
+            "id_number": _citizen_id(table, cells, problems),
+            "name": _text(table, cells, "name", problems, required=True, max_length=50),
+            "organisation": _text(table, cells, "organisation", problems, required=True, max_length=200),
+            "start_date": _date(table, cells, "start_date", problems, required=True),
+            "end_date": _date(table, cells, "end_date", problems, required=False),
+        }
+        if values["start_date"] and values["end_date"] and values["end_date"] < values["start_date"]:
+            problems.append((table.header("end_date"), _("结束日期不能早于开始日期")))
+        if problems:
+            outcome.fail(number, problems)
+        else:
+            yield number, values
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+CHUNK_ROWS = 1000
+UNSAVABLE = gettext_lazy("数据无法保存，请检查各列内容")
+
+
 def comparison_import(*, file, kind: str, user) -> ImportBatch:
     """Import social-insurance or business-registration records for 信息比对; returns the batch.
 
     Raises ImportFileError (nothing created) for a file that cannot be used. A record already held (same
     source, ID number, organisation, start date) is skipped, or takes the file's end date if that changed
     (a contribution period that has since ended): such updates are counted with the created rows.
+
+    Rows are checked in Python first; the new records of each chunk of 1,000 rows are then inserted in one
+    statement inside a savepoint, and should that fail, row by row, each in its own savepoint, so that a row
+    the database refuses never takes the good rows with it.
     """
     if kind not in COMPARISON_KINDS:
         raise ValueError(f"not a comparison import kind: {kind!r}")
@@ -417,46 +462,59 @@ def comparison_import(*, file, kind: str, user) -> ImportBatch:
     outcome = Outcome()
     with history_context(actor=user, source=f"import:{kind}"), transaction.atomic():
         batch = _new_batch(kind=kind, table=table, user=user, office=office)
-        for number, cells in table.rows:
-            problems: list[tuple[str, str]] = []
-            id_number = _citizen_id(table, cells, problems)
-            name = _text(table, cells, "name", problems, required=True, max_length=50)
-            organisation = _text(table, cells, "organisation", problems, required=True, max_length=200)
-            start = _date(table, cells, "start_date", problems, required=True)
-            end = _date(table, cells, "end_date", problems, required=False)
-            if start and end and end < start:
-                problems.append((table.header("end_date"), _("结束日期不能早于开始日期")))
-            if problems:
-                outcome.fail(number, problems)
-                continue
+        pending: dict[tuple, ComparisonRecord] = {}  # key → record of this file, not yet inserted
+
+        def flush() -> None:
+            records = list(pending.values())
+            pending.clear()
+            if not records:
+                return
             try:
                 with transaction.atomic():
-                    record = (
-                        ComparisonRecord.objects.select_for_update()
-                        .filter(source=source, id_number=id_number, organisation=organisation, start_date=start)
-                        .first()
-                    )
-                    if record is None:
-                        ComparisonRecord.objects.create(
-                            source=source,
-                            id_number=id_number,
-                            name=name,
-                            organisation=organisation,
-                            start_date=start,
-                            end_date=end,
-                            batch=batch,
-                        )
+                    ComparisonRecord.objects.bulk_create(records)
+                outcome.created += len(records)
+                return
+            except (IntegrityError, DataError):
+                pass  # find the row at fault: one savepoint per row
+            for record in records:
+                record.pk = None
+                try:
+                    with transaction.atomic():
+                        record.save(force_insert=True)
+                    outcome.created += 1
+                except IntegrityError:  # imported concurrently by someone else meanwhile
+                    outcome.skipped += 1
+                except DataError:
+                    outcome.fail(record._import_row, [("", str(UNSAVABLE))])
+
+        for chunk in _chunks(_comparison_rows(table, outcome), CHUNK_ROWS):
+            held = {
+                (r.id_number, r.organisation, r.start_date): r
+                for r in ComparisonRecord.objects.filter(
+                    source=source, id_number__in={values["id_number"] for _n, values in chunk}
+                )
+            }
+            for number, values in chunk:
+                key = (values["id_number"], values["organisation"], values["start_date"])
+                record = pending.get(key) or held.get(key)
+                if record is None:
+                    record = ComparisonRecord(source=source, batch=batch, **values)
+                    record._import_row = number
+                    pending[key] = record
+                elif record.end_date == values["end_date"]:
+                    outcome.skipped += 1
+                elif record.pk is None:  # the file says it twice, the later row wins
+                    record.end_date, record.name = values["end_date"], values["name"]
+                    outcome.created += 1
+                else:  # a newer end date for a record already held
+                    record.end_date, record.name, record.batch = values["end_date"], values["name"], batch
+                    try:
+                        with transaction.atomic():
+                            record.save(update_fields=["end_date", "name", "batch"])
                         outcome.created += 1
-                    elif record.end_date != end:
-                        record.end_date, record.name, record.batch = end, name, batch
-                        record.save(update_fields=["end_date", "name", "batch"])
-                        outcome.created += 1
-                    else:
-                        outcome.skipped += 1
-            except IntegrityError:  # the same record imported concurrently by someone else
-                outcome.skipped += 1
-            except DataError:
-                outcome.fail(number, [("", _("数据无法保存，请检查各列内容"))])
+                    except DataError:
+                        outcome.fail(number, [("", str(UNSAVABLE))])
+            flush()
         return _finish_batch(batch, table, outcome)
 
 
@@ -487,7 +545,9 @@ class _Regions:
 
     def get(self, code: str) -> Region | None:
         if code not in self._cache:
-            self._cache[code] = Region.objects.filter(code=code).first() if re.fullmatch(r"\d{6}", code) else None
+            self._cache[code] = (
+                Region.objects.filter(code=code).first() if re.fullmatch(r"\d{6}", code) else None
+            )
         return self._cache[code]
 
 
@@ -498,9 +558,17 @@ def _region(table: Table, cells: tuple, key: str, regions: _Regions, problems: l
     region = regions.get(code)
     if region is None:
         problems.append(
-            (table.header(key), _("行政区划代码“%(code)s”不存在，请填写6位行政区划代码") % {"code": code[:20]})
+            (
+                table.header(key),
+                _("行政区划代码“%(code)s”不存在，请填写6位行政区划代码") % {"code": code[:20]},
+            )
         )
     return region
+
+
+def _calendar_missing(exc: ValidationError) -> bool:
+    """The service could not set the deadline: every row would fail alike, so the file is refused."""
+    return isinstance(exc.__cause__, CalendarNotLoaded) or getattr(exc, "code", None) == "calendar"
 
 
 def _service_problems(exc: ValidationError) -> list[tuple[str, str]]:
@@ -513,83 +581,134 @@ def _service_problems(exc: ValidationError) -> list[tuple[str, str]]:
     return [("", message) for message in exc.messages]
 
 
+@dataclass
+class _GraduateRow:
+    number: int
+    id_number: str
+    name: str
+    school: str
+    graduated: date | None
+    phone: str
+    hukou: Region | None
+    region: Region | None
+
+
+def _graduate_rows(table: Table, outcome: Outcome, regions: _Regions) -> Iterator[_GraduateRow]:
+    """The valid rows of a graduate list; bad rows go to ``outcome``."""
+    today = timezone.localdate()
+    for number, cells in table.rows:
+        problems: list[tuple[str, str]] = []
+        id_number = _citizen_id(table, cells, problems)
+        name = _text(table, cells, "name", problems, required=True, max_length=50)
+        school = _text(table, cells, "school", problems, required=False, max_length=100)
+        graduated = _date(table, cells, "graduation_date", problems, required=False)
+        if graduated and graduated > today:
+            problems.append((table.header("graduation_date"), _("毕业时间不能晚于今天（须为已离校毕业生）")))
+        phone = re.sub(
+            r"[\s()（）]", "", _text(table, cells, "phone", problems, required=False, max_length=40)
+        )
+        if phone and (len(phone) > 20 or not PHONE_RE.fullmatch(phone)):
+            problems.append((table.header("phone"), _("联系电话格式不正确：只能包含数字和“-”，不超过20位")))
+        hukou = _region(table, cells, "hukou_region", regions, problems)
+        region = _region(table, cells, "region", regions, problems)
+        if problems:
+            outcome.fail(number, problems)
+        else:
+            yield _GraduateRow(number, id_number, name, school, graduated, phone, hukou, region)
+
+
 def graduates_import(*, file, user) -> ImportBatch:
     """Turn the education department's graduate list into applications (channel 教育部门移交); returns the batch.
 
     Each good row becomes a pending application, due in 3 working days like any other. The registration
     region is the row's 登记地行政区划代码, else the importing user's office region; the basis is 户籍地 when the
     person's 户籍地 lies in that region, else 常住地. A person with a pending application or an active
-    registration is skipped. Raises ImportFileError (nothing created) for a file that cannot be used or when
-    the working-day calendar does not cover the deadline.
+    registration is skipped (``application_submit`` would refuse them: they are looked up per chunk of rows
+    first, so that importing a list again is quick). What the list does not say about a known person (address,
+    education, ...) is kept, not blanked. Raises ImportFileError (nothing created) for a file that cannot be
+    used or when the working-day calendar does not cover the deadline.
     """
     office = _office_of(user)
-    table = read_table(file, GRADUATE_COLUMNS)
-    regions = _Regions()
-    today = timezone.localdate()
+    # Each graduate row is a full application (about 15 ms): the cap keeps one upload well inside the web
+    # request's time limit. Larger lists are split by ops (moving the import into a Celery job would lift it).
+    table = read_table(file, GRADUATE_COLUMNS, max_rows=GRADUATE_MAX_ROWS)
     outcome = Outcome()
     with history_context(actor=user, source=f"import:{ImportBatch.Kind.GRADUATES}"), transaction.atomic():
         batch = _new_batch(kind=ImportBatch.Kind.GRADUATES, table=table, user=user, office=office)
-        for number, cells in table.rows:
-            problems: list[tuple[str, str]] = []
-            id_number = _citizen_id(table, cells, problems)
-            name = _text(table, cells, "name", problems, required=True, max_length=50)
-            school = _text(table, cells, "school", problems, required=False, max_length=100)
-            graduated = _date(table, cells, "graduation_date", problems, required=False)
-            if graduated and graduated > today:
-                problems.append((table.header("graduation_date"), _("毕业时间不能晚于今天（须为已离校毕业生）")))
-            phone = re.sub(r"[\s()（）]", "", _text(table, cells, "phone", problems, required=False, max_length=40))
-            if phone and (len(phone) > 20 or not PHONE_RE.fullmatch(phone)):
-                problems.append((table.header("phone"), _("联系电话格式不正确：只能包含数字和“-”，不超过20位")))
-            hukou = _region(table, cells, "hukou_region", regions, problems) if "hukou_region" in table.columns else None
-            region = _region(table, cells, "region", regions, problems) if "region" in table.columns else None
-            if problems:
-                outcome.fail(number, problems)
-                continue
-            region = region or office.region
-            # What the list does not say is kept from an earlier application rather than blanked.
-            known = Person.objects.filter(id_type=CITIZEN_ID, id_number=id_number).first()
-            hukou = hukou or (known.hukou_region if known else None)
-            basis = (
-                Application.Basis.HUKOU
-                if hukou is not None and hukou.is_within(region)
-                else Application.Basis.RESIDENCE
+        for chunk in _chunks(_graduate_rows(table, outcome, _Regions()), CHUNK_ROWS):
+            ids = {row.id_number for row in chunk}
+            known = {
+                p.id_number: p
+                for p in Person.objects.filter(id_type=CITIZEN_ID, id_number__in=ids).select_related(
+                    "hukou_region", "residence_region"
+                )
+            }
+            blocked = set(
+                Application.objects.filter(
+                    person__in=known.values(), status=Application.Status.PENDING
+                ).values_list("person__id_number", flat=True)
+            ) | set(
+                Registration.objects.filter(
+                    person__in=known.values(), status=Registration.Status.ACTIVE
+                ).values_list("person__id_number", flat=True)
             )
-            person = PersonData(
-                id_type=CITIZEN_ID,
-                id_number=id_number,
-                name=name,
-                phone=phone or (known.phone if known else ""),
-                hukou_region=hukou,
-                ethnicity=known.ethnicity if known else "",
-                education=known.education if known else "",
-                household_type=known.household_type if known else "",
-                residence_region=known.residence_region if known else None,
-                address=known.address if known else "",
-            )
-            try:
-                with transaction.atomic():
-                    application_submit(
-                        person=person,
-                        channel=Application.Channel.EDUCATION,
-                        basis=basis,
-                        region=region,
-                        commitment_accepted=True,
-                        received_by=user,
-                        is_graduate=True,
-                        graduate_school=school,
-                        graduation_date=graduated,
-                        import_batch=batch,
-                    )
-                outcome.created += 1
-            except DuplicateApplication:
-                outcome.skipped += 1
-            except ValidationError as exc:
-                outcome.fail(number, _service_problems(exc))
-            except DataError:
-                outcome.fail(number, [("", _("数据无法保存，请检查各列内容"))])
-            except CalendarNotLoaded as exc:
-                raise ImportFileError(str(exc)) from exc
+            for row in chunk:
+                if row.id_number in blocked:
+                    outcome.skipped += 1
+                    continue
+                try:
+                    with transaction.atomic():
+                        application_submit(
+                            person=_person_data(row, known.get(row.id_number)),
+                            channel=Application.Channel.EDUCATION,
+                            basis=_basis(row, known.get(row.id_number), office),
+                            region=row.region or office.region,
+                            commitment_accepted=True,
+                            received_by=user,
+                            is_graduate=True,
+                            graduate_school=row.school,
+                            graduation_date=row.graduated,
+                            import_batch=batch,
+                        )
+                    outcome.created += 1
+                    blocked.add(row.id_number)  # the same person further down the list
+                except DuplicateApplication:
+                    outcome.skipped += 1
+                except ValidationError as exc:
+                    if _calendar_missing(exc):
+                        raise ImportFileError(exc.messages[0]) from exc
+                    outcome.fail(row.number, _service_problems(exc))
+                except DataError:
+                    outcome.fail(row.number, [("", str(UNSAVABLE))])
+                except CalendarNotLoaded as exc:
+                    raise ImportFileError(str(exc)) from exc
         return _finish_batch(batch, table, outcome)
+
+
+def _basis(row: _GraduateRow, known: Person | None, office: Office) -> str:
+    hukou = row.hukou or (known.hukou_region if known else None)
+    region = row.region or office.region
+    return (
+        Application.Basis.HUKOU
+        if hukou is not None and hukou.is_within(region)
+        else Application.Basis.RESIDENCE
+    )
+
+
+def _person_data(row: _GraduateRow, known: Person | None) -> PersonData:
+    """The person as the list gives them; what it does not say is kept from the known record."""
+    return PersonData(
+        id_type=CITIZEN_ID,
+        id_number=row.id_number,
+        name=row.name,
+        phone=row.phone or (known.phone if known else ""),
+        hukou_region=row.hukou or (known.hukou_region if known else None),
+        ethnicity=known.ethnicity if known else "",
+        education=known.education if known else "",
+        household_type=known.household_type if known else "",
+        residence_region=known.residence_region if known else None,
+        address=known.address if known else "",
+    )
 
 
 # ---- templates -----------------------------------------------------------------------------------------
@@ -616,19 +735,37 @@ def template_workbook(kind: str) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = 24 if column.key in TEXT_KEYS | {"organisation", "school"} else 16
+        sheet.column_dimensions[letter].width = (
+            24 if column.key in TEXT_KEYS | {"organisation", "school"} else 16
+        )
         if column.key in TEXT_KEYS:
             sheet.column_dimensions[letter].number_format = "@"
         elif column.key in DATE_KEYS:
             sheet.column_dimensions[letter].number_format = "yyyy-mm-dd"
     notes = workbook.create_sheet(_("填写说明"))
     notes.append([str(TEMPLATE_TITLES[kind])])
-    notes.append([_("在“数据”工作表第1行列名下逐行填写，从第2行开始；不要修改列名。也可另存为 CSV（UTF-8 或 GBK 编码）。")])
-    notes.append([_("单个文件不超过10 MB、50,000行。出错的行会按行号列出，其余行正常导入；同一文件重复导入不会重复新增。")])
+    notes.append(
+        [
+            _(
+                "在“数据”工作表第1行列名下逐行填写，从第2行开始；不要修改列名。也可另存为 CSV（UTF-8 或 GBK 编码）。"
+            )
+        ]
+    )
+    notes.append(
+        [
+            _(
+                "单个文件不超过10 MB、50,000行。出错的行会按行号列出，其余行正常导入；同一文件重复导入不会重复新增。"
+            )
+        ]
+    )
     notes.append([])
     notes.append([_("列名"), _("是否必有此列"), _("说明")])
     for column in columns:
-        also = "；" + _("也可用列名：%(names)s") % {"names": "、".join(column.headers[1:])} if column.headers[1:] else ""
+        also = (
+            "；" + _("也可用列名：%(names)s") % {"names": "、".join(column.headers[1:])}
+            if column.headers[1:]
+            else ""
+        )
         notes.append([column.header, _("是") if column.required else _("否"), f"{column.hint}{also}"])
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["B"].width = 14

@@ -27,7 +27,7 @@ from common.numbering import next_number
 from offices.models import Office, Region
 from offices.scoping import can_see_region
 from offices.selectors import office_for_region
-from workdays.calendar import deadline_at
+from workdays.calendar import CalendarNotLoaded, deadline_at
 
 from .idnumbers import birth_date_from_id, normalize_citizen_id, sex_from_id, validate_citizen_id
 from .models import (
@@ -86,7 +86,8 @@ class PersonData:
 def _check_person(data: PersonData) -> PersonData:
     """Validate and complete the person's data; raises ValidationError keyed by field."""
     errors: dict[str, list[str]] = {}
-    id_number = data.id_number.strip()
+    # Document numbers are compared upper-case everywhere (a passport typed in lower case is the same one).
+    id_number = data.id_number.strip().upper()
     sex, birth = data.sex, data.birth_date
     try:
         validate_code("AAC058", data.id_type)
@@ -132,26 +133,33 @@ def _check_person(data: PersonData) -> PersonData:
     )
 
 
-def person_save(*, data: PersonData, region: Region) -> Person:
+NAME_MISMATCH = _("姓名与该证件号码已登记的姓名不符，请核对；如姓名已变更，请到窗口办理")
+
+
+def person_save(*, data: PersonData, region: Region, anonymous: bool = False) -> Person:
     """Create the person or update what an application says about them; returns the saved Person.
 
-    The social-security number (AAC002) of a citizen is the ID number itself.
+    The social-security number (AAC002) of a citizen is the ID number itself. With ``anonymous`` (an online
+    applicant nobody has identified) an existing person's recorded data is kept: the name must match it and
+    nothing is overwritten, so knowing someone's ID number is not enough to change their phone or address.
     """
     data = _check_person(data)
-    fields = {
-        "name": data.name,
-        "sex": data.sex,
-        "birth_date": data.birth_date,
-        "ethnicity": data.ethnicity,
-        "education": data.education,
-        "household_type": data.household_type,
-        "hukou_region": data.hukou_region,
-        "residence_region": data.residence_region,
-        "address": data.address.strip(),
-        "phone": data.phone.strip(),
-        "region": region,
-        "social_security_number": data.id_number if data.id_type == CITIZEN_ID else "",
-    }
+    if anonymous:
+        existing = Person.objects.filter(id_type=data.id_type, id_number=data.id_number).first()
+        if existing is not None:
+            if existing.name != data.name:
+                raise ValidationError({"name": [NAME_MISMATCH]})
+            return existing
+    fields = {"name": data.name, "sex": data.sex, "birth_date": data.birth_date, "region": region}
+    fields["social_security_number"] = data.id_number if data.id_type == CITIZEN_ID else ""
+    # Optional details: what this application leaves blank keeps what is on file (an import or a short online
+    # form must not wipe the address a caseworker recorded).
+    for name in ("ethnicity", "education", "household_type", "hukou_region", "residence_region", "address", "phone"):
+        value = getattr(data, name)
+        if isinstance(value, str):
+            value = value.strip()
+        if value:
+            fields[name] = value
     person, _created = Person.objects.update_or_create(
         id_type=data.id_type, id_number=data.id_number, defaults=fields
     )
@@ -217,11 +225,15 @@ def application_submit(
                 validate_code(table, value)
             except ValidationError as exc:
                 raise ValidationError({field: exc.messages}) from None
-    saved = person_save(data=person, region=region)
+    saved = person_save(data=person, region=region, anonymous=received_by is None and channel == Application.Channel.ONLINE)
     # Serialise concurrent applications of one person (two counters, counter + online): lock the row.
     saved = Person.objects.select_for_update().get(pk=saved.pk)
     _refuse_duplicate(saved)
     now = submitted_at or timezone.now()
+    try:
+        due_at = deadline_at(now, DECISION_WORKDAYS)
+    except CalendarNotLoaded as exc:
+        raise ValidationError(str(exc), code="calendar") from exc
     application = Application(
         number=next_number("SQ", "registration_application_number_seq"),
         person=saved,
@@ -231,7 +243,7 @@ def application_submit(
         region=region,
         office=office,
         submitted_at=now,
-        due_at=deadline_at(now, DECISION_WORKDAYS),
+        due_at=due_at,
         received_by=received_by,
         commitment_at=now,
         commitment_recorded_by=received_by,
@@ -285,6 +297,10 @@ def application_register(*, application: Application, user, note: str = "") -> R
     active = application.person.registrations.filter(status=Registration.Status.ACTIVE).first()
     if active:
         raise ValidationError(ALREADY_REGISTERED % {"number": active.number}, code="duplicate")
+    try:
+        first_contact_due_at = deadline_at(today, FIRST_CONTACT_WORKDAYS)
+    except CalendarNotLoaded as exc:
+        raise ValidationError(str(exc), code="calendar") from exc
     application = _claim_pending(
         application, user, status=Application.Status.REGISTERED, decision_note=note.strip()[:500]
     )
@@ -296,7 +312,7 @@ def application_register(*, application: Application, user, note: str = "") -> R
         region=application.region,
         registered_on=today,
         registered_by=user,
-        first_contact_due_at=deadline_at(today, FIRST_CONTACT_WORKDAYS),
+        first_contact_due_at=first_contact_due_at,
     )
     notification_queue(
         phone=application.person.phone,

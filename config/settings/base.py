@@ -167,6 +167,8 @@ CELERY_BEAT_SCHEDULE = {
 SMS_BACKEND = env("SMS_BACKEND", default="common.notifications.LoggingSmsBackend")
 
 # ---- registration ------------------------------------------------------------------------------
+# The province this deployment serves (六: 省级集中), e.g. "410000"; empty = the province of its offices.
+DEPLOYMENT_PROVINCE = env("DEPLOYMENT_PROVINCE", default="")
 # Online progress queries allowed per client address per hour (application number + ID number).
 PROGRESS_QUERY_LIMIT_PER_HOUR = env.int("PROGRESS_QUERY_LIMIT_PER_HOUR", default=20)
 

@@ -80,9 +80,15 @@ class GraduatesImportForm(ImportForm):
 
 
 def _success(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
+    if batch.kind in COMPARISON_KINDS:
+        text = _(
+            "导入完成：共%(total)d行，新增或更新%(created)d行，已存在跳过%(skipped)d行，错误%(errors)d行。"
+        )
+    else:
+        text = _("导入完成：共%(total)d行，新增%(created)d行，已存在跳过%(skipped)d行，错误%(errors)d行。")
     messages.success(
         request,
-        _("导入完成：共%(total)d行，新增%(created)d行，已存在跳过%(skipped)d行，错误%(errors)d行。")
+        text
         % {
             "total": batch.total_rows,
             "created": batch.created_rows,
@@ -118,7 +124,11 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_comparison(request: HttpRequest) -> HttpResponse:
     """Upload social-insurance or business-registration records for 信息比对."""
-    form = ComparisonImportForm(request.POST or None, request.FILES or None)
+    form = (
+        ComparisonImportForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else ComparisonImportForm()
+    )
     if request.method == "POST" and form.is_valid():
         try:
             batch = comparison_import(
@@ -137,7 +147,11 @@ def import_comparison(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_graduates(request: HttpRequest) -> HttpResponse:
     """Upload the education department's list of graduates not employed after leaving school."""
-    form = GraduatesImportForm(request.POST or None, request.FILES or None)
+    form = (
+        GraduatesImportForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else GraduatesImportForm()
+    )
     if request.method == "POST" and form.is_valid():
         try:
             batch = graduates_import(file=form.cleaned_data["file"], user=request.user)
@@ -160,7 +174,10 @@ def import_graduates(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One batch: counts and the per-row error report."""
     batch = get_in_scope_or_404(
-        ImportBatch.objects.select_related("office", "uploaded_by"), request.user, field="office__region", pk=pk
+        ImportBatch.objects.select_related("office", "uploaded_by"),
+        request.user,
+        field="office__region",
+        pk=pk,
     )
     earlier = (
         scope_by_region(ImportBatch.objects.all(), request.user, field="office__region")
@@ -172,7 +189,12 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "registration/imports/detail.html",
-        {"batch": batch, "errors": errors, "earlier": earlier, "is_comparison": batch.kind in COMPARISON_KINDS},
+        {
+            "batch": batch,
+            "errors": errors,
+            "earlier": earlier,
+            "is_comparison": batch.kind in COMPARISON_KINDS,
+        },
     )
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from workdays.calendar import SHANGHAI, CalendarNotLoaded
+from workdays.calendar import SHANGHAI
 
 from ..forms_public import OnlineApplicationForm, ProgressQueryForm
 from ..models import Application
@@ -87,19 +87,27 @@ def apply(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, duplicate_message())
                 duplicate = True
             except ValidationError as exc:
-                _add_service_errors(form, exc)
-            except CalendarNotLoaded:
-                # The deadline reaches into a year ops have not loaded yet: nothing was saved.
-                logger.error("online application refused: working-day calendar not loaded", exc_info=True)
+                if getattr(exc, "code", None) != "calendar":
+                    _add_service_errors(form, exc)
+                    return _render_apply(request, form, duplicate)
+                # The deadline reaches into a year ops have not loaded yet: nothing was saved. The service's
+                # message speaks to ops; the applicant gets this one.
+                logger.error("online application refused: %s", exc.messages[0])
                 form.add_error(
                     None,
-                    _("系统暂时无法计算办结时限，网上申请暂停受理。请稍后再试，或携带身份证件到就业服务窗口办理。"),
+                    _(
+                        "系统暂时无法计算办结时限，网上申请暂停受理。请稍后再试，或携带身份证件到就业服务窗口办理。"
+                    ),
                 )
             else:
                 request.session[SESSION_NUMBER] = application.number
                 return redirect("apply:submitted")
     else:
         form = OnlineApplicationForm()
+    return _render_apply(request, form, duplicate)
+
+
+def _render_apply(request: HttpRequest, form: OnlineApplicationForm, duplicate: bool) -> HttpResponse:
     form.focus_first()
     return render(
         request,
@@ -113,7 +121,9 @@ def submitted(request: HttpRequest) -> HttpResponse:
     """The confirmation: number, handling office, due date, where to query progress."""
     number = request.session.get(SESSION_NUMBER)
     application = (
-        Application.objects.filter(number=number).select_related("office").first() if number else None
+        Application.objects.filter(number=number).select_related("office", "person").first()
+        if number
+        else None
     )
     if application is None:
         return redirect("apply:apply")
@@ -160,7 +170,7 @@ def progress_query_allowed(request: HttpRequest) -> bool:
         except ValueError:  # the key expired between add and incr
             cache.set(key, 1, timeout=3600)
             count = 1
-    except Exception:  # noqa: BLE001 - the cache is down: answer the query rather than fail, and say so
+    except Exception:  # the cache (Redis) is down: answer the query rather than fail, and log it
         logger.exception("progress query rate limit unavailable (cache error); query allowed")
         return True
     return count <= limit
@@ -188,7 +198,8 @@ def status(request: HttpRequest) -> HttpResponse:
     else:
         number = (request.GET.get("number") or "").strip()[:20]
         form = ProgressQueryForm(initial={"number": number} if number else None)
-    form.focus_first()
+    if "application" not in context:  # with a result on the page, reading starts there, not in the form
+        form.focus_first()
     context["form"] = form
     return render(request, "registration/public/status.html", context, status=http_status)
 

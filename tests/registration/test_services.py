@@ -361,3 +361,26 @@ def test_it_keeps_the_decision_and_the_message_when_the_broker_is_down(
     assert notification_resend_queued(older_than=timedelta(0)) == 1  # the sweep sends it later
     message.refresh_from_db()
     assert message.status == Notification.Status.SENT
+
+
+def test_it_does_not_let_an_anonymous_online_applicant_overwrite_a_known_person(caseworker_jiefang, office_jiefang):
+    data = person_data(phone="13800000001", address="解放区民主路1号")
+    first = submit(user=caseworker_jiefang, person=data)
+    services.application_reject(application=first, user=caseworker_jiefang, reason=RejectionReason.NO_JOB_SEEKING)
+    with pytest.raises(ValidationError) as exc:
+        submit(channel=Application.Channel.ONLINE, person=person_data(id_number=data.id_number, name="冒名"))
+    assert exc.value.message_dict["name"] == [services.NAME_MISMATCH]
+    online = submit(
+        channel=Application.Channel.ONLINE,
+        person=person_data(id_number=data.id_number, name=data.name, phone="13999999999", address="别处"),
+    )
+    online.person.refresh_from_db()
+    assert (online.person.phone, online.person.address) == ("13800000001", "解放区民主路1号")
+
+
+def test_it_refuses_politely_when_the_deadline_lies_beyond_the_calendar(caseworker_jiefang, office_jiefang, time_machine):
+    time_machine.move_to(datetime(2026, 12, 29, 10, 0, tzinfo=SH), tick=False)
+    with pytest.raises(ValidationError) as exc:
+        submit(user=caseworker_jiefang)
+    assert exc.value.code == "calendar"
+    assert not Application.objects.exists()
