@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from offices.scoping import scope_by_region
 
@@ -89,14 +90,14 @@ def person_timeline(person: Person) -> list[TimelineEntry]:
             TimelineEntry(
                 app.submitted_at,
                 "application",
-                f"提交失业登记申请 {app.number}",
+                _("提交失业登记申请 %(number)s") % {"number": app.number},
                 f"{app.get_channel_display()} · {app.get_basis_display()} · {app.office.name}",
                 url,
             )
         )
         if app.decided_at:
             if app.status == Application.Status.REJECTED:
-                title = f"不予登记：{app.get_rejection_reason_display()}"
+                title = _("不予登记：%(reason)s") % {"reason": app.get_rejection_reason_display()}
             else:
                 title = app.get_status_display()
             entries.append(TimelineEntry(app.decided_at, "decision", title, app.decision_note, url))
@@ -105,20 +106,20 @@ def person_timeline(person: Person) -> list[TimelineEntry]:
             TimelineEntry(
                 reg.created_at,
                 "registration",
-                f"登记失业 {reg.number}",
-                f"首次联系时限 {timezone.localtime(reg.first_contact_due_at):%Y-%m-%d}",
+                _("登记失业 %(number)s") % {"number": reg.number},
+                _("首次联系时限 %(due)s") % {"due": f"{timezone.localtime(reg.first_contact_due_at):%Y-%m-%d}"},
             )
         )
         for b in reg.bundle_requests.all():
             entries.append(
                 TimelineEntry(
-                    b.created_at, "bundle", f"关联事项：{b.get_kind_display()}", b.get_status_display()
+                    b.created_at, "bundle", _("关联事项：%(kind)s") % {"kind": b.get_kind_display()}, b.get_status_display()
                 )
             )
     refs = [f"application:{a.number}" for a in applications]
     for n in Notification.objects.filter(ref__in=refs).order_by("created_at"):
         entries.append(
-            TimelineEntry(n.created_at, "notification", f"短信通知（{n.get_status_display()}）", n.text)
+            TimelineEntry(n.created_at, "notification", _("短信通知（%(status)s）") % {"status": n.get_status_display()}, n.text)
         )
     for provider in TIMELINE_PROVIDERS:
         entries.extend(provider(person))

@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from codes.lookup import validate_code
@@ -45,6 +45,7 @@ from .verification import run_comparison
 DECISION_WORKDAYS = 3  # 三: 要在3个工作日内办结失业登记申请
 FIRST_CONTACT_WORKDAYS = 5  # 三: 在办理失业登记后5个工作日内主动联系
 MIN_WORKING_AGE = 16  # 十: 年满16周岁
+SMS_LANGUAGE = "zh-hans"  # messages to applicants are in Chinese, whatever language the caseworker's UI uses
 
 # Error texts (tests import them).
 COMMITMENT_REQUIRED = _("请先由申请人签署告知承诺（告知承诺制）")
@@ -314,20 +315,17 @@ def application_register(*, application: Application, user, note: str = "") -> R
         registered_by=user,
         first_contact_due_at=first_contact_due_at,
     )
-    notification_queue(
-        phone=application.person.phone,
-        text=_(
+    with translation.override(SMS_LANGUAGE):
+        text = _(
             "【失业登记】%(name)s，您的失业登记申请（%(number)s）已办理，登记编号%(reg)s。"
             "%(office)s将在5个工作日内与您联系，提供就业服务和政策介绍。"
-        )
-        % {
+        ) % {
             "name": application.person.name,
             "number": application.number,
             "reg": registration.number,
             "office": application.office.name,
-        },
-        ref=f"application:{application.number}",
-    )
+        }
+    notification_queue(phone=application.person.phone, text=text, ref=f"application:{application.number}")
     return registration
 
 
@@ -347,17 +345,14 @@ def application_reject(*, application: Application, user, reason: str, note: str
         rejection_reason=reason,
         decision_note=note.strip()[:500],
     )
-    notification_queue(
-        phone=application.person.phone,
-        text=_("【失业登记】%(name)s，您的失业登记申请（%(number)s）未予登记。原因：%(reason)s。%(explain)s")
-        % {
+    with translation.override(SMS_LANGUAGE):
+        text = _("【失业登记】%(name)s，您的失业登记申请（%(number)s）未予登记。原因：%(reason)s。%(explain)s") % {
             "name": application.person.name,
             "number": application.number,
             "reason": application.get_rejection_reason_display(),
             "explain": application.rejection_explanation,
-        },
-        ref=f"application:{application.number}",
-    )
+        }
+    notification_queue(phone=application.person.phone, text=text, ref=f"application:{application.number}")
     return application
 
 

@@ -31,7 +31,7 @@ from ..models import ImportBatch
 
 BATCHES_PER_PAGE = 50
 ERRORS_PER_PAGE = 200
-FILE_HELP = gettext_lazy("Excel（.xlsx）或 CSV 文件，第1行为列名；不超过10 MB、50,000行")
+FILE_HELP = gettext_lazy("Excel（.xlsx）或 CSV 文件，第1行为列名；不超过10 MB")
 
 
 class ImportFileField(forms.FileField):

@@ -58,7 +58,7 @@ def test_it_decides_an_online_application_from_the_worklist(
     row.get_by_role("link", name=application.number).click()
 
     page.get_by_label("不予登记原因").select_option(label="本人表示暂无就业需求")
-    page.get_by_role("button", name="不予登记", exact=True).click()
+    page.get_by_role("button", name="确认不予登记", exact=True).click()
 
     expect(page.locator(".status")).to_have_text("不予登记")
     application.refresh_from_db()
