@@ -51,7 +51,51 @@ class LookupForm(forms.Form):
         self.fields["id_number"].widget.attrs.update({"autofocus": True, "autocomplete": "off"})
 
 
-class CounterApplicationForm(forms.Form):
+class ApplicationFormMixin:
+    """Turns an application form's cleaned data into the arguments of ``services.application_submit``; shared
+    by the counter form here and the online form (forms_public.py). Fields a form lacks count as blank."""
+
+    cleaned_data: dict
+
+    def person_data(self) -> PersonData:
+        d = self.cleaned_data
+        hukou = d.get("hukou_region")
+        if hukou is None and d["id_type"] == "01":  # a citizen ID starts with the 户籍 address code
+            hukou = Region.objects.filter(code=d["id_number"].strip()[:6]).first()
+        return PersonData(
+            id_type=d["id_type"],
+            id_number=d["id_number"],
+            name=d["name"],
+            sex=d.get("sex") or "",
+            birth_date=d.get("birth_date"),
+            ethnicity=d.get("ethnicity") or "",
+            education=d.get("education") or "",
+            household_type=d.get("household_type") or "",
+            hukou_region=hukou,
+            residence_region=d.get("residence_region"),
+            address=d.get("address") or "",
+            phone=d.get("phone") or "",
+        )
+
+    def application_kwargs(self) -> dict:
+        """The application's own facts, including the categories served as registered unemployed (一)."""
+        d = self.cleaned_data
+        graduate = bool(d.get("is_graduate"))
+        return {
+            "basis": d["basis"],
+            "region": d["region"],
+            "commitment_accepted": bool(d.get("commitment_accepted")),
+            "unemployment_reason": d.get("unemployment_reason") or "",
+            "is_graduate": graduate,
+            "graduate_school": (d.get("graduate_school") or "") if graduate else "",
+            "graduation_date": d.get("graduation_date") if graduate else None,
+            "draws_unemployment_subsidy": bool(d.get("draws_unemployment_subsidy")),
+            "migrant_allowance": d.get("migrant_allowance") or "",
+            "difficulty_category": d.get("difficulty_category") or "",
+        }
+
+
+class CounterApplicationForm(ApplicationFormMixin, forms.Form):
     """Step 2 at the counter: the application. Only the document, name, region, basis and the signed commitment
     are required; nothing is to be uploaded (the five prohibitions, notice 二)."""
 
@@ -117,42 +161,6 @@ class CounterApplicationForm(forms.Form):
         if data.get("is_graduate") is False and (data.get("graduate_school") or data.get("graduation_date")):
             self.add_error("is_graduate", _("填写了毕业院校或毕业时间时，请勾选“离校未就业高校毕业生”"))
         return data
-
-    def person_data(self) -> PersonData:
-        d = self.cleaned_data
-        hukou = d.get("hukou_region")
-        if hukou is None and d["id_type"] == "01":
-            hukou = Region.objects.filter(code=d["id_number"].strip()[:6]).first()
-        return PersonData(
-            id_type=d["id_type"],
-            id_number=d["id_number"],
-            name=d["name"],
-            sex=d.get("sex") or "",
-            birth_date=d.get("birth_date"),
-            ethnicity=d.get("ethnicity") or "",
-            education=d.get("education") or "",
-            household_type=d.get("household_type") or "",
-            hukou_region=hukou,
-            residence_region=d.get("residence_region"),
-            address=d.get("address") or "",
-            phone=d.get("phone") or "",
-        )
-
-    def application_kwargs(self) -> dict:
-        d = self.cleaned_data
-        return {
-            "basis": d["basis"],
-            "region": d["region"],
-            "commitment_accepted": d.get("commitment_accepted", False),
-            "unemployment_reason": d.get("unemployment_reason") or "",
-            "is_graduate": d.get("is_graduate", False),
-            "graduate_school": d.get("graduate_school") or "",
-            "graduation_date": d.get("graduation_date"),
-            "draws_unemployment_subsidy": d.get("draws_unemployment_subsidy", False),
-            "migrant_allowance": d.get("migrant_allowance") or "",
-            "difficulty_category": d.get("difficulty_category") or "",
-        }
-
 
 class RegisterForm(forms.Form):
     note = forms.CharField(label=_("办理说明"), max_length=500, required=False)

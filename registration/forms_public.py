@@ -22,9 +22,9 @@ from codes.lookup import choices
 from offices.models import Office, Region
 from offices.selectors import regions_with_offices
 
+from .forms import ApplicationFormMixin
 from .idnumbers import normalize_citizen_id, validate_citizen_id
 from .models import CITIZEN_ID, Application
-from .services import PersonData
 
 PHONE = re.compile(r"^[0-9-]{7,20}$")
 
@@ -115,7 +115,7 @@ def region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 # ---- the online application -------------------------------------------------------------------------
-class OnlineApplicationForm(PublicForm):
+class OnlineApplicationForm(ApplicationFormMixin, PublicForm):
     """The applicant's own application (网上申请). Field names match the keys of the service's errors."""
 
     id_type = forms.ChoiceField(label=gettext_lazy("证件类型"), initial=CITIZEN_ID)
@@ -229,34 +229,6 @@ class OnlineApplicationForm(PublicForm):
                 "graduation_date", _("毕业时间不能晚于今天（离校后才可按离校未就业高校毕业生登记）")
             )
         return data
-
-    def person_data(self) -> PersonData:
-        data = self.cleaned_data
-        return PersonData(
-            id_type=data["id_type"],
-            id_number=data["id_number"],
-            name=data["name"],
-            sex=data.get("sex") or "",
-            birth_date=data.get("birth_date"),
-            address=data.get("address", ""),
-            phone=data.get("phone", ""),
-        )
-
-    def application_kwargs(self) -> dict:
-        """The application's own facts for ``application_submit`` (the categories of notice 一)."""
-        data = self.cleaned_data
-        graduate = bool(data.get("is_graduate"))
-        return {
-            "basis": data["basis"],
-            "region": data["region"],
-            "commitment_accepted": bool(data.get("commitment_accepted")),
-            "unemployment_reason": data.get("unemployment_reason") or "",
-            "is_graduate": graduate,
-            "graduate_school": data.get("graduate_school", "") if graduate else "",
-            "graduation_date": data.get("graduation_date") if graduate else None,
-            "draws_unemployment_subsidy": bool(data.get("draws_unemployment_subsidy")),
-            "migrant_allowance": data.get("migrant_allowance") or "",
-        }
 
     def focus_first(self) -> None:
         """Put ``autofocus`` on the first field with an error, or on the first field."""
