@@ -41,6 +41,12 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
+## Performance targets (DESIGN.md) against PEOPLE synthetic people in a database of its own (`bench`):
+## make bench PEOPLE=1000000 ARGS="--scenario 'registration.*' --iterations 500". Exits non-zero on a missed target.
+PEOPLE ?= 1000000
+bench: install
+	PEOPLE=$(PEOPLE) $(VPY) scripts/devstack.py bench $(ARGS)
+
 ## Our msgids are Chinese; English lives in locale/en. After changing UI text: make messages, fill the new
 ## msgstr entries in locale/en/LC_MESSAGES/django.po, make messages again (needs GNU gettext), commit both files.
 messages: install

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,13 @@ def person_search(user, query: str, limit: int = SEARCH_LIMIT) -> QuerySet[Perso
         return people.filter(id_number=normalize_citizen_id(query))[:limit]
     if query.isdigit() and len(query) in (7, 8, 11, 12):
         return people.filter(phone=query).order_by("name")[:limit]
-    return people.filter(name__startswith=query).order_by("name", "id")[:limit]
+    if query.isascii() and any(ch.isdigit() for ch in query):  # another document (passport, ...)
+        return people.filter(id_number=query.upper())[:limit]
+    return (
+        people.alias(name_c=Collate("name", "C"))
+        .filter(name_c__startswith=query)
+        .order_by("name_c", "id")[:limit]
+    )
 
 
 def person_by_document(id_type: str, id_number: str) -> Person | None:

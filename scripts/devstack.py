@@ -4,6 +4,7 @@
     python scripts/devstack.py test [ARGS]    # embedded PostgreSQL + Redis, then pytest ARGS
     python scripts/devstack.py check          # embedded PostgreSQL, then makemigrations --check
     python scripts/devstack.py env            # start the embedded PostgreSQL, print DATABASE_URL
+    python scripts/devstack.py bench [ARGS]   # database `bench`: migrate, seed_scale PEOPLE, manage.py bench ARGS
 
 Embedded servers live under ``var/`` (git-ignored) and keep their data between runs:
 - PostgreSQL 16 from the ``pgserver`` wheel, Unix socket only, in ``var/pg``;
@@ -296,6 +297,41 @@ def cmd_check() -> int:
         stack.stop()
 
 
+def cmd_bench(args: list[str]) -> int:
+    """`make bench`: the performance targets (DESIGN.md) against PEOPLE synthetic people (default 1,000,000).
+
+    Uses a database of its own, ``bench`` (the dev data in ``app`` stays untouched; with DATABASE_URL set, the
+    same server with the database name replaced by ``bench``, which must exist there). Migrates, tops the
+    synthetic people up to PEOPLE (``seed_scale``: a no-op when already there), then runs ``manage.py bench
+    ARGS``; its exit status is the result. Settings: ``config.settings.test`` (DEBUG off, so no query log in
+    the timings). No Redis: nothing benchmarked uses it.
+    """
+    from urllib.parse import urlsplit, urlunsplit  # noqa: PLC0415
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    people = os.environ.get("PEOPLE", "1000000")
+    stack = Stack()
+    try:
+        if os.environ.get("DATABASE_URL"):
+            url = urlsplit(os.environ["DATABASE_URL"])
+            os.environ["DATABASE_URL"] = urlunsplit(url._replace(path="/bench"))
+            log("DATABASE_URL is set: using database bench on that server")
+        else:
+            os.environ["DATABASE_URL"] = stack.ensure_postgres("bench")
+        manage("migrate", "--no-input", "-v", "0")
+        started = time.monotonic()
+        manage("seed_scale", "--people", people, "--force", "-v", "2")
+        log(f"seed_scale took {time.monotonic() - started:.1f}s")
+        return subprocess.run([PYTHON, "manage.py", "bench", *args], cwd=ROOT).returncode
+    except subprocess.CalledProcessError as exc:
+        log(f"failed: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stack.stop()
+
+
 def cmd_env() -> int:
     """Start the embedded servers and print shell exports; for ad-hoc manage.py use beside `make run`."""
     stack = Stack()
@@ -307,6 +343,8 @@ def main(argv: list[str]) -> int:
     commands = {"run": cmd_run, "check": cmd_check, "env": cmd_env}
     if argv and argv[0] == "test":
         return cmd_test(argv[1:])
+    if argv and argv[0] == "bench":
+        return cmd_bench(argv[1:])
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
