@@ -162,6 +162,7 @@ class CounterApplicationForm(ApplicationFormMixin, forms.Form):
             self.add_error("is_graduate", _("填写了毕业院校或毕业时间时，请勾选“离校未就业高校毕业生”"))
         return data
 
+
 class RegisterForm(forms.Form):
     note = forms.CharField(label=_("办理说明"), max_length=500, required=False)
 

@@ -59,7 +59,9 @@ class Person(TimeStampedModel):
         constraints = [
             # id_number first: the same index serves "this document" and a lookup by number alone
             # (registration.selectors.person_search).
-            models.UniqueConstraint(fields=["id_number", "id_type"], name="registration_person_unique_document"),
+            models.UniqueConstraint(
+                fields=["id_number", "id_type"], name="registration_person_unique_document"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(name__regex=r"[\s\u3000]"), name="registration_person_name_no_spaces"
             ),

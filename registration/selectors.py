@@ -114,19 +114,28 @@ def person_timeline(person: Person) -> list[TimelineEntry]:
                 reg.created_at,
                 "registration",
                 _("登记失业 %(number)s") % {"number": reg.number},
-                _("首次联系时限 %(due)s") % {"due": f"{timezone.localtime(reg.first_contact_due_at):%Y-%m-%d}"},
+                _("首次联系时限 %(due)s")
+                % {"due": f"{timezone.localtime(reg.first_contact_due_at):%Y-%m-%d}"},
             )
         )
         for b in reg.bundle_requests.all():
             entries.append(
                 TimelineEntry(
-                    b.created_at, "bundle", _("关联事项：%(kind)s") % {"kind": b.get_kind_display()}, b.get_status_display()
+                    b.created_at,
+                    "bundle",
+                    _("关联事项：%(kind)s") % {"kind": b.get_kind_display()},
+                    b.get_status_display(),
                 )
             )
     refs = [f"application:{a.number}" for a in applications]
     for n in Notification.objects.filter(ref__in=refs).order_by("created_at"):
         entries.append(
-            TimelineEntry(n.created_at, "notification", _("短信通知（%(status)s）") % {"status": n.get_status_display()}, n.text)
+            TimelineEntry(
+                n.created_at,
+                "notification",
+                _("短信通知（%(status)s）") % {"status": n.get_status_display()},
+                n.text,
+            )
         )
     for provider in TIMELINE_PROVIDERS:
         entries.extend(provider(person))

@@ -155,7 +155,15 @@ def person_save(*, data: PersonData, region: Region, anonymous: bool = False) ->
     fields["social_security_number"] = data.id_number if data.id_type == CITIZEN_ID else ""
     # Optional details: what this application leaves blank keeps what is on file (an import or a short online
     # form must not wipe the address a caseworker recorded).
-    for name in ("ethnicity", "education", "household_type", "hukou_region", "residence_region", "address", "phone"):
+    for name in (
+        "ethnicity",
+        "education",
+        "household_type",
+        "hukou_region",
+        "residence_region",
+        "address",
+        "phone",
+    ):
         value = getattr(data, name)
         if isinstance(value, str):
             value = value.strip()
@@ -226,7 +234,9 @@ def application_submit(
                 validate_code(table, value)
             except ValidationError as exc:
                 raise ValidationError({field: exc.messages}) from None
-    saved = person_save(data=person, region=region, anonymous=received_by is None and channel == Application.Channel.ONLINE)
+    saved = person_save(
+        data=person, region=region, anonymous=received_by is None and channel == Application.Channel.ONLINE
+    )
     # Serialise concurrent applications of one person (two counters, counter + online): lock the row.
     saved = Person.objects.select_for_update().get(pk=saved.pk)
     _refuse_duplicate(saved)
@@ -346,7 +356,9 @@ def application_reject(*, application: Application, user, reason: str, note: str
         decision_note=note.strip()[:500],
     )
     with translation.override(SMS_LANGUAGE):
-        text = _("【失业登记】%(name)s，您的失业登记申请（%(number)s）未予登记。原因：%(reason)s。%(explain)s") % {
+        text = _(
+            "【失业登记】%(name)s，您的失业登记申请（%(number)s）未予登记。原因：%(reason)s。%(explain)s"
+        ) % {
             "name": application.person.name,
             "number": application.number,
             "reason": application.get_rejection_reason_display(),

@@ -144,7 +144,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 # A web request that queues work after commit must not hang when Redis is down: one quick retry, then the
 # caller logs and moves on (common.tasks.enqueue_on_commit); the periodic sweeps pick the work up later.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 # Every periodic job, in one reviewed table; times are Asia/Shanghai (celery.schedules.crontab).
 # Later stages add theirs here.
 CELERY_BEAT_SCHEDULE = {

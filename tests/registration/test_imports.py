@@ -421,7 +421,9 @@ def test_it_refuses_too_many_rows_and_too_big_a_file(ops_jiaozuo, monkeypatch):
     with pytest.raises(ImportFileError, match="超过3行"):
         graduates_import(file=xlsx_file(graduates(4)), user=ops_jiaozuo)
     monkeypatch.setattr(imports, "MAX_ROWS", 3)
-    rows = [["身份证号", "姓名", "单位名称", "开始日期", "结束日期"]] + [[f"x{i}", "某", "某单位", "2024-01-01", ""] for i in range(4)]
+    rows = [["身份证号", "姓名", "单位名称", "开始日期", "结束日期"]] + [
+        [f"x{i}", "某", "某单位", "2024-01-01", ""] for i in range(4)
+    ]
     with pytest.raises(ImportFileError, match="超过3行"):
         comparison_import(file=xlsx_file(rows), kind="social_insurance", user=ops_jiaozuo)
 

@@ -363,10 +363,14 @@ def test_it_keeps_the_decision_and_the_message_when_the_broker_is_down(
     assert message.status == Notification.Status.SENT
 
 
-def test_it_does_not_let_an_anonymous_online_applicant_overwrite_a_known_person(caseworker_jiefang, office_jiefang):
+def test_it_does_not_let_an_anonymous_online_applicant_overwrite_a_known_person(
+    caseworker_jiefang, office_jiefang
+):
     data = person_data(phone="13800000001", address="解放区民主路1号")
     first = submit(user=caseworker_jiefang, person=data)
-    services.application_reject(application=first, user=caseworker_jiefang, reason=RejectionReason.NO_JOB_SEEKING)
+    services.application_reject(
+        application=first, user=caseworker_jiefang, reason=RejectionReason.NO_JOB_SEEKING
+    )
     with pytest.raises(ValidationError) as exc:
         submit(channel=Application.Channel.ONLINE, person=person_data(id_number=data.id_number, name="冒名"))
     assert exc.value.message_dict["name"] == [services.NAME_MISMATCH]
@@ -378,7 +382,9 @@ def test_it_does_not_let_an_anonymous_online_applicant_overwrite_a_known_person(
     assert (online.person.phone, online.person.address) == ("13800000001", "解放区民主路1号")
 
 
-def test_it_refuses_politely_when_the_deadline_lies_beyond_the_calendar(caseworker_jiefang, office_jiefang, time_machine):
+def test_it_refuses_politely_when_the_deadline_lies_beyond_the_calendar(
+    caseworker_jiefang, office_jiefang, time_machine
+):
     time_machine.move_to(datetime(2026, 12, 29, 10, 0, tzinfo=SH), tick=False)
     with pytest.raises(ValidationError) as exc:
         submit(user=caseworker_jiefang)
