@@ -15,14 +15,12 @@ from workdays.calendar import SHANGHAI
 ID_NUMBER = "41080219900101123" + check_character("41080219900101123")
 
 
-def test_an_applicant_applies_online_and_queries_the_progress(
-    page: Page, page_problems, screenshot, time_machine
+def test_an_applicant_applies_online_queries_progress_and_a_caseworker_decides_it(
+    page: Page, browser, page_problems, screenshot, time_machine, log_in, caseworker_jiefang
 ):
     # Monday 10:00 in the loaded calendar: due at the end of Thursday. The clock keeps ticking.
     time_machine.move_to(datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI))
-    Office.objects.create(
-        code="T410802", name="解放区公共就业服务中心", region_id="410802", phone="0391-1234567"
-    )
+    Office.objects.filter(pk=caseworker_jiefang.office_id).update(phone="0391-1234567")
 
     page.goto("/login/")
     page.get_by_role("link", name="网上申请失业登记").click()
@@ -90,4 +88,23 @@ def test_an_applicant_applies_online_and_queries_the_progress(
     expect(page.get_by_role("alert")).to_contain_text("未找到与申请编号和证件号码相符的申请")
     expect(page.locator("#progress")).to_have_count(0)
     expect(page.get_by_text("张三")).to_have_count(0)
+    assert page_problems == []
+
+    # The caseworker of 解放区 finds it in the worklist and registers it; the applicant then sees the result.
+    staff = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", base_url=page.url.split("/apply")[0]
+    )
+    desk = staff.new_page()
+    log_in(desk, caseworker_jiefang)
+    desk.get_by_role("link", name="待办申请").click()
+    desk.get_by_role("row").filter(has_text="张三").get_by_role("link", name=application.number).click()
+    expect(desk.locator(".facts")).to_contain_text("网上申请")
+    desk.get_by_role("button", name="办理失业登记").click()
+    expect(desk.locator(".status")).to_have_text("已登记")
+    staff.close()
+
+    page.get_by_label("证件号码").fill(ID_NUMBER)
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("#status")).to_have_text("已登记")
+    expect(page.locator("#progress")).to_contain_text(application.registration.number)
     assert page_problems == []
