@@ -21,7 +21,9 @@ def navigation(request) -> dict:
             {"label": _("人员查询"), "url": reverse("registration:person_search"), "key": "person_search"}
         )
     if user.has_perm("registration.view_importbatch"):
-        items.append({"label": _("数据导入"), "url": reverse("registration:import_list"), "key": "import_list"})
+        items.append(
+            {"label": _("数据导入"), "url": reverse("registration:import_list"), "key": "import_list"}
+        )
     if user.is_staff and (user.has_role(Role.OPS) or user.has_role(Role.ADMINISTRATOR)):
         items.append({"label": _("系统管理"), "url": reverse("admin:index"), "key": "admin"})
     return {"nav_items": items}

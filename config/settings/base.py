@@ -176,6 +176,8 @@ SMS_BACKEND = env("SMS_BACKEND", default="common.notifications.LoggingSmsBackend
 DEPLOYMENT_PROVINCE = env("DEPLOYMENT_PROVINCE", default="")
 # Online progress queries allowed per client address per hour (application number + ID number).
 PROGRESS_QUERY_LIMIT_PER_HOUR = env.int("PROGRESS_QUERY_LIMIT_PER_HOUR", default=20)
+# Online application submissions per client address per hour (each one says whether a document has a case).
+ONLINE_APPLICATION_LIMIT_PER_HOUR = env.int("ONLINE_APPLICATION_LIMIT_PER_HOUR", default=30)
 
 # ---- security defaults (production.py tightens further) ----------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -74,6 +74,11 @@ def apply(request: HttpRequest) -> HttpResponse:
     duplicate = False
     if request.method == "POST":
         form = OnlineApplicationForm(request.POST)
+        # Each submission tells whether a document already has a case: limited like the progress query.
+        if not within_hourly_limit(request, "apply", settings.ONLINE_APPLICATION_LIMIT_PER_HOUR):
+            form.full_clean()
+            form.add_error(None, _("提交过于频繁，请一小时后再试，或到就业服务窗口办理。"))
+            return _render_apply(request, form, duplicate, status=429)
         if form.is_valid():
             try:
                 application = application_submit(
@@ -107,12 +112,15 @@ def apply(request: HttpRequest) -> HttpResponse:
     return _render_apply(request, form, duplicate)
 
 
-def _render_apply(request: HttpRequest, form: OnlineApplicationForm, duplicate: bool) -> HttpResponse:
+def _render_apply(
+    request: HttpRequest, form: OnlineApplicationForm, duplicate: bool, status: int = 200
+) -> HttpResponse:
     form.focus_first()
     return render(
         request,
         "registration/public/apply.html",
         {"form": form, "duplicate": duplicate, "status_url": reverse("apply:status")},
+        status=status,
     )
 
 
@@ -139,8 +147,8 @@ def submitted(request: HttpRequest) -> HttpResponse:
     )
 
 
-# ---- the progress query -----------------------------------------------------------------------------
-RATE_KEY = "apply:progress:{ip}:{hour}"
+# ---- rate limits ------------------------------------------------------------------------------------
+RATE_KEY = "apply:{scope}:{ip}:{hour}"
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -155,14 +163,17 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def progress_query_allowed(request: HttpRequest) -> bool:
-    """Count this query against the client's hourly limit; False once the limit is exceeded.
+    return within_hourly_limit(request, "status", settings.PROGRESS_QUERY_LIMIT_PER_HOUR)
+
+
+def within_hourly_limit(request: HttpRequest, scope: str, limit: int) -> bool:
+    """Count this request against the client's hourly limit for ``scope``; False once it is exceeded.
 
     An atomic counter in the cache (Redis): ``add`` creates the hour's key only if missing, ``incr`` is a
     Redis INCR, so concurrent requests never lose a count. The key names the hour, so it starts from zero
     each hour; it expires after an hour, i.e. once its hour is over.
     """
-    limit = settings.PROGRESS_QUERY_LIMIT_PER_HOUR
-    key = RATE_KEY.format(ip=client_ip(request), hour=timezone.now().strftime("%Y%m%d%H"))
+    key = RATE_KEY.format(scope=scope, ip=client_ip(request), hour=timezone.now().strftime("%Y%m%d%H"))
     try:
         cache.add(key, 0, timeout=3600)
         try:
@@ -171,7 +182,7 @@ def progress_query_allowed(request: HttpRequest) -> bool:
             cache.set(key, 1, timeout=3600)
             count = 1
     except Exception:  # the cache (Redis) is down: answer the query rather than fail, and log it
-        logger.exception("progress query rate limit unavailable (cache error); query allowed")
+        logger.exception("rate limit %s unavailable (cache error); request allowed", scope)
         return True
     return count <= limit
 

@@ -537,3 +537,15 @@ def test_a_plain_visit_to_the_query_page_is_not_counted(client, settings):
     settings.PROGRESS_QUERY_LIMIT_PER_HOUR = 1
     for _ in range(3):
         assert client.get(STATUS).status_code == 200
+
+
+def test_it_limits_online_submissions_per_client_address_per_hour(client, settings, office_jiefang):
+    # Each submission tells whether a document already has a case, so submissions are counted too.
+    settings.ONLINE_APPLICATION_LIMIT_PER_HOUR = 2
+    for _ in range(2):
+        assert client.post(APPLY, form_data(id_number="x"), REMOTE_ADDR="10.7.7.7").status_code == 200
+    response = client.post(APPLY, form_data(), REMOTE_ADDR="10.7.7.7")
+    assert response.status_code == 429
+    assert "提交过于频繁" in response.content.decode()
+    assert not Application.objects.exists()
+    assert client.post(APPLY, form_data(), REMOTE_ADDR="10.8.8.8").status_code == 302
