@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +51,16 @@ def worklist(user) -> QuerySet[Application]:
         scope_by_region(Application.objects.filter(status=Application.Status.PENDING), user)
         .select_related("person", "office", "region")
         .order_by("due_at", "id")
+    )
+
+
+def worklist_counts(pending: QuerySet[Application], now: datetime) -> dict[str, int]:
+    """How many of ``pending`` there are, how many are overdue and how many fall due today (one query)."""
+    end_of_today = datetime.combine(timezone.localdate(now), time.max, tzinfo=timezone.get_current_timezone())
+    return pending.aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=Q(due_at__lt=now)),
+        due_today=Count("id", filter=Q(due_at__gte=now, due_at__lte=end_of_today)),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,7 +30,9 @@ from ..forms import (
 )
 from ..idnumbers import normalize_citizen_id
 from ..models import REJECTION_EXPLANATIONS, Application, BundleRequest, Registration, Verification
-from ..selectors import person_by_document, urgency, worklist
+from ..selectors import person_by_document, urgency, worklist, worklist_counts
+
+WORKLIST_PAGE_SIZE = 100
 
 
 def _application(request: HttpRequest, code) -> Application:
@@ -55,27 +58,22 @@ def _duplicate_message(request: HttpRequest, exc: services.DuplicateApplication)
 @permission_required("registration.view_application", raise_exception=True)
 @require_GET
 def worklist_view(request: HttpRequest) -> HttpResponse:
-    """Pending applications in my scope, most urgent first; due today and overdue are marked."""
+    """Pending applications in my scope, most urgent first; due today and overdue are marked and counted."""
     now = timezone.now()
-    applications = list(
-        worklist(request.user).prefetch_related(
+    pending = worklist(request.user)
+    counts = worklist_counts(pending, now)
+    page = Paginator(
+        pending.prefetch_related(
             Prefetch(
                 "verifications",
                 queryset=Verification.objects.filter(method=Verification.Method.COMPARISON),
                 to_attr="comparisons",
             )
-        )[:500]
-    )
-    rows = [{"app": a, "urgency": urgency(a.due_at, now)} for a in applications]
-    return render(
-        request,
-        "registration/worklist.html",
-        {
-            "rows": rows,
-            "overdue": sum(r["urgency"].overdue for r in rows),
-            "due_today": sum(r["urgency"].due_today for r in rows),
-        },
-    )
+        ),
+        WORKLIST_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    rows = [{"app": a, "urgency": urgency(a.due_at, now)} for a in page]
+    return render(request, "registration/worklist.html", {"rows": rows, "page": page, **counts})
 
 
 @login_required

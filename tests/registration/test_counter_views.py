@@ -211,3 +211,24 @@ def test_it_prints_the_commitment_letter(client, caseworker_jiefang, office_jief
     html = client.get(reverse("registration:commitment_letter", args=[application.code])).content.decode()
     assert "失业登记告知承诺书" in html and application.person.id_number in html
     assert "不需要提供终止或解除劳动关系证明" in html
+
+
+def test_it_pages_a_long_worklist_and_counts_all_of_it(client, caseworker_jiefang, office_jiefang, monkeypatch):
+    from registration.views import counter
+
+    monkeypatch.setattr(counter, "WORKLIST_PAGE_SIZE", 2)
+    apps = [submit(user=caseworker_jiefang, person=person_data(name=f"人{i}")) for i in range(5)]
+    client.force_login(caseworker_jiefang)
+    first = client.get(reverse("registration:worklist")).content.decode()
+    assert "共 5 件待办" in first and "第 1 / 3 页" in first
+    last = client.get(reverse("registration:worklist"), {"page": 3}).content.decode()
+    assert apps[-1].number in last and apps[0].number not in last
+    assert client.get(reverse("registration:worklist"), {"page": "x"}).status_code == 200
+
+
+def test_it_loads_the_worklist_in_a_fixed_number_of_queries(client, caseworker_jiefang, office_jiefang, django_assert_max_num_queries):
+    for i in range(8):
+        submit(user=caseworker_jiefang, person=person_data(name=f"人{i}"))
+    client.force_login(caseworker_jiefang)
+    with django_assert_max_num_queries(12):
+        client.get(reverse("registration:worklist"))
