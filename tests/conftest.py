@@ -6,8 +6,12 @@ working-day calendar come from the data migrations, exactly as in production.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management.color import no_style
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from offices.models import Office, User
 from offices.roles import Role
@@ -60,3 +64,82 @@ def supervisor_jiaozuo(office_jiaozuo) -> User:
 @pytest.fixture
 def ops_jiaozuo(office_jiaozuo) -> User:
     return make_staff("ops_jiaozuo", office_jiaozuo, Role.OPS, handler_name="孙运维", is_staff=True)
+
+
+# ---- committed data (live server, Celery worker) ----------------------------------------------------
+# Tests whose data must be seen by another process or thread (the browser tests' live server, a real Celery
+# worker) run transactionally: rows are committed and the tables are flushed afterwards. A flush also wipes
+# what the migrations loaded (regions, code tables, calendar, role groups); ``committed_db`` puts it back
+# before each such test and, at the end of the session, for good (--reuse-db keeps the database).
+# Django's serialized rollback cannot be used here: the serializer leaves out the copy of a model's own
+# primary key in pghistory event tables (CalendarDayEvent.date comes back NULL), and reloading over
+# existing rows updates append-only event rows, which their triggers refuse. So the migration data is
+# copied out of PostgreSQL once (COPY ... TO STDOUT) and copied back in with triggers disabled.
+class MigrationData:
+    """Every non-empty table as the migrations left it: regions, code tables, calendar, roles, history."""
+
+    def __init__(self, connection) -> None:
+        self.tables: dict[str, tuple[str, bytes]] = {}
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for table in sorted(connection.introspection.django_table_names(only_existing=True)):
+                cursor.execute(f"SELECT EXISTS (SELECT FROM {quote(table)})")
+                if not cursor.fetchone()[0]:
+                    continue
+                cursor.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                    "AND table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
+                    [table],
+                )
+                columns = ", ".join(quote(name) for (name,) in cursor.fetchall())
+                with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) TO STDOUT") as copy:
+                    self.tables[table] = (columns, b"".join(bytes(chunk) for chunk in copy))
+
+    def restore(self, connection) -> None:
+        """Empty these tables (a flush's post_migrate refills some with new ids) and load the copies.
+
+        Triggers are off while loading, so no history events are written for the reload; foreign keys
+        are deferred, so the tables load in any order and are checked together. The id sequences then
+        move past the restored rows.
+        """
+        from django.apps import apps
+
+        quote = connection.ops.quote_name
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(quote(t) for t in self.tables)} RESTART IDENTITY CASCADE")
+            for table in self.tables:
+                cursor.execute(f"ALTER TABLE {quote(table)} DISABLE TRIGGER USER")
+            for table, (columns, data) in self.tables.items():
+                with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+                    copy.write(data)
+            # Check the deferred keys now: ALTER TABLE refuses while trigger events are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in self.tables:
+                cursor.execute(f"ALTER TABLE {quote(table)} ENABLE TRIGGER USER")
+            models = apps.get_models(include_auto_created=True)
+            for sql in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def _migration_data(django_db_setup, django_db_blocker) -> Iterator[MigrationData]:
+    """Taken once per session; put back for good at its end, as --reuse-db keeps this database."""
+    from offices.models import Region
+
+    with django_db_blocker.unblock():
+        if not Region.objects.exists():
+            pytest.fail(
+                "The kept test database has lost the data its migrations load (no regions), probably "
+                "through an interrupted browser test run. Run the tests once with --create-db.",
+                pytrace=False,
+            )
+        data = MigrationData(connections[DEFAULT_DB_ALIAS])
+    yield data
+    with django_db_blocker.unblock():  # after the last test's flush
+        data.restore(connections[DEFAULT_DB_ALIAS])
+
+
+@pytest.fixture
+def committed_db(_migration_data: MigrationData, transactional_db) -> None:
+    """Like ``transactional_db``, starting from the migrations' data in every test."""
+    _migration_data.restore(connections[DEFAULT_DB_ALIAS])

@@ -24,8 +24,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from playwright.sync_api import BrowserContext, Page, expect
 
 from offices.models import User
@@ -106,83 +104,14 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 # ---- database --------------------------------------------------------------------------------------
-# Django's serialized rollback cannot be used here: the serializer leaves out the copy of a model's own
-# primary key in pghistory event tables (CalendarDayEvent.date comes back NULL), and reloading over
-# existing rows updates append-only event rows, which their triggers refuse. So the migration data is
-# copied out of PostgreSQL once (COPY ... TO STDOUT) and copied back in with triggers disabled.
-class MigrationData:
-    """Every non-empty table as the migrations left it: regions, code tables, calendar, roles, history."""
-
-    def __init__(self, connection) -> None:
-        self.tables: dict[str, tuple[str, bytes]] = {}
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            for table in sorted(connection.introspection.django_table_names(only_existing=True)):
-                cursor.execute(f"SELECT EXISTS (SELECT FROM {quote(table)})")
-                if not cursor.fetchone()[0]:
-                    continue
-                cursor.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-                    "AND table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
-                    [table],
-                )
-                columns = ", ".join(quote(name) for (name,) in cursor.fetchall())
-                with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) TO STDOUT") as copy:
-                    self.tables[table] = (columns, b"".join(bytes(chunk) for chunk in copy))
-
-    def restore(self, connection) -> None:
-        """Empty these tables (a flush's post_migrate refills some with new ids) and load the copies.
-
-        Triggers are off while loading, so no history events are written for the reload; foreign keys
-        are deferred, so the tables load in any order and are checked together. The id sequences then
-        move past the restored rows.
-        """
-        from django.apps import apps
-
-        quote = connection.ops.quote_name
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {', '.join(quote(t) for t in self.tables)} RESTART IDENTITY CASCADE")
-            for table in self.tables:
-                cursor.execute(f"ALTER TABLE {quote(table)} DISABLE TRIGGER USER")
-            for table, (columns, data) in self.tables.items():
-                with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
-                    copy.write(data)
-            # Check the deferred keys now: ALTER TABLE refuses while trigger events are pending.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for table in self.tables:
-                cursor.execute(f"ALTER TABLE {quote(table)} ENABLE TRIGGER USER")
-            models = apps.get_models(include_auto_created=True)
-            for sql in connection.ops.sequence_reset_sql(no_style(), models):
-                cursor.execute(sql)
-
-
-@pytest.fixture(scope="session")
-def _migration_data(django_db_setup, django_db_blocker) -> Iterator[MigrationData]:
-    """Taken once per session; put back for good at its end, as --reuse-db keeps this database."""
-    from offices.models import Region
-
-    with django_db_blocker.unblock():
-        if not Region.objects.exists():
-            pytest.fail(
-                "The kept test database has lost the data its migrations load (no regions), probably "
-                "through an interrupted browser test run. Run the tests once with --create-db.",
-                pytrace=False,
-            )
-        data = MigrationData(connections[DEFAULT_DB_ALIAS])
-    yield data
-    with django_db_blocker.unblock():  # after the last test's flush
-        data.restore(connections[DEFAULT_DB_ALIAS])
-
-
 @pytest.fixture(autouse=True)
-def _live_database(_migration_data: MigrationData, transactional_db, live_server) -> None:
+def _live_database(committed_db, live_server) -> None:
     """Committed data the live server can see, starting from the migrations' state in every test.
 
     pytest-django's live-server helper has set up ``transactional_db`` before this runs (the previous
     test's flush emptied the tables); the persona fixtures, which ask for ``db``, come after it and so
     write committed rows too.
     """
-    _migration_data.restore(connections[DEFAULT_DB_ALIAS])
 
 
 # ---- pages, screenshots, problems ------------------------------------------------------------------

@@ -213,7 +213,9 @@ def test_it_prints_the_commitment_letter(client, caseworker_jiefang, office_jief
     assert "不需要提供终止或解除劳动关系证明" in html
 
 
-def test_it_pages_a_long_worklist_and_counts_all_of_it(client, caseworker_jiefang, office_jiefang, monkeypatch):
+def test_it_pages_a_long_worklist_and_counts_all_of_it(
+    client, caseworker_jiefang, office_jiefang, monkeypatch
+):
     from registration.views import counter
 
     monkeypatch.setattr(counter, "WORKLIST_PAGE_SIZE", 2)
@@ -226,7 +228,9 @@ def test_it_pages_a_long_worklist_and_counts_all_of_it(client, caseworker_jiefan
     assert client.get(reverse("registration:worklist"), {"page": "x"}).status_code == 200
 
 
-def test_it_loads_the_worklist_in_a_fixed_number_of_queries(client, caseworker_jiefang, office_jiefang, django_assert_max_num_queries):
+def test_it_loads_the_worklist_in_a_fixed_number_of_queries(
+    client, caseworker_jiefang, office_jiefang, django_assert_max_num_queries
+):
     for i in range(8):
         submit(user=caseworker_jiefang, person=person_data(name=f"人{i}"))
     client.force_login(caseworker_jiefang)

@@ -346,14 +346,17 @@ def test_it_keeps_the_decision_and_the_message_when_the_broker_is_down(
     from config.celery_app import app
 
     application = submit(user=caseworker_jiefang)
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # a real connection attempt to a port nothing listens on
-    app._pool = None  # drop pooled connections to the real broker
+    def use_broker(url: str) -> None:
+        app.conf.broker_url = url
+        app._pool = None  # pooled connections to the previous broker
+        app.amqp._producer_pool = None  # and the producers built on them
+
+    use_broker("redis://127.0.0.1:1/0")  # a real connection attempt to a port nothing listens on
     try:
         with django_capture_on_commit_callbacks(execute=True):
             registration = services.application_register(application=application, user=caseworker_jiefang)
     finally:
-        app.conf.broker_url = settings.CELERY_BROKER_URL
-        app._pool = None
+        use_broker(settings.CELERY_BROKER_URL)
     assert "could not queue common.tasks.send_notification" in caplog.text
     assert Registration.objects.filter(pk=registration.pk).exists()
     message = Notification.objects.get(ref=f"application:{application.number}")

@@ -1,0 +1,133 @@
+"""Work handed to Celery after commit is done by a real worker process over the real Redis broker."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection, transaction
+
+from common.models import Heartbeat, Notification
+from common.notifications import notification_queue
+from common.tasks import beat_heartbeat
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _test_database_url() -> str:
+    """The URL of the database this test session uses (pytest-django's test_… database)."""
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "postgres") + (f":{quote(s['PASSWORD'])}" if s["PASSWORD"] else "")
+    host = s["HOST"] or s.get("OPTIONS", {}).get("host", "")
+    if host.startswith("/"):  # a Unix socket folder (the embedded PostgreSQL)
+        return f"postgresql://{auth}@/{s['NAME']}?host={host}"
+    port = f":{s['PORT']}" if s["PORT"] else ""
+    return f"postgresql://{auth}@{host}{port}/{s['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(committed_db):
+    """A `celery worker` subprocess on the test database and the test Redis; stopped after the test."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _test_database_url(),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "-l",
+            "info",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            f"test-{uuid.uuid4().hex[:8]}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    output: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            if proc.poll() is not None:
+                break
+            continue
+        output.append(line)
+        if " ready." in line:
+            break
+    else:
+        proc.kill()
+        pytest.fail("the Celery worker did not start:\n" + "".join(output))
+    if proc.poll() is not None:
+        pytest.fail("the Celery worker exited:\n" + "".join(output))
+    proc.output = output  # type: ignore[attr-defined]
+    proc.lines = lines  # type: ignore[attr-defined]
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def worker_log(proc) -> str:
+    """Everything the worker printed so far (for an assertion message)."""
+    while not proc.lines.empty():
+        proc.output.append(proc.lines.get())
+    return "".join(proc.output)
+
+
+def wait_for(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_it_sends_a_message_queued_in_a_transaction_once_it_commits(celery_worker_process):
+    with transaction.atomic():
+        message = notification_queue(phone="13800000009", text="测试短信", ref="test:worker")
+    sent = wait_for(lambda: Notification.objects.get(pk=message.pk).status == Notification.Status.SENT)
+    assert sent, worker_log(celery_worker_process)
+    message.refresh_from_db()
+    assert message.attempts == 1 and message.sent_at is not None
+
+
+def test_it_does_not_send_a_message_whose_transaction_rolled_back(celery_worker_process):
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback), transaction.atomic():
+        notification_queue(phone="13800000010", text="不应发送", ref="test:rollback")
+        raise Rollback
+    assert not Notification.objects.filter(ref="test:rollback").exists()
+
+
+def test_it_records_beats_tick_when_the_worker_runs_the_heartbeat(celery_worker_process):
+    beat_heartbeat.delay()  # what beat sends every minute
+    assert wait_for(lambda: Heartbeat.objects.filter(name="beat").exists()), worker_log(celery_worker_process)
