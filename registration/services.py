@@ -150,6 +150,9 @@ def person_save(*, data: PersonData, region: Region, anonymous: bool = False) ->
         if existing is not None:
             if existing.name != data.name:
                 raise ValidationError({"name": [NAME_MISMATCH]})
+            if existing.region_id != region.pk:  # managed where they now apply (the office deciding sees them)
+                existing.region = region
+                existing.save(update_fields=["region", "updated_at"])
             return existing
     fields = {"name": data.name, "sex": data.sex, "birth_date": data.birth_date, "region": region}
     fields["social_security_number"] = data.id_number if data.id_type == CITIZEN_ID else ""
