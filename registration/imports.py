@@ -26,8 +26,8 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
@@ -41,6 +41,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from common.history import history_context
+from common.tasks import enqueue_on_commit
 from offices.models import Office, Region
 from workdays.calendar import CalendarNotLoaded
 
@@ -50,7 +51,6 @@ from .services import DuplicateApplication, PersonData, application_submit
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
-GRADUATE_MAX_ROWS = 1_500
 COMPARISON_KINDS = (ImportBatch.Kind.SOCIAL_INSURANCE, ImportBatch.Kind.BUSINESS)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -124,6 +124,7 @@ class Table:
     sha256: str
     columns: dict[str, tuple[int, str]]  # key → (index, header as written in the file)
     rows: list[tuple[int, tuple]]
+    content: bytes = b""  # the file itself (kept on a graduate batch until its job has run)
 
     def value(self, cells: tuple, key: str):
         if key not in self.columns:
@@ -265,6 +266,7 @@ def read_table(file, columns: list[Column], max_rows: int | None = None) -> Tabl
         sha256=hashlib.sha256(data).hexdigest(),
         columns=found,
         rows=data_rows,
+        content=data,
     )
 
 
@@ -617,72 +619,171 @@ def _graduate_rows(table: Table, outcome: Outcome, regions: _Regions) -> Iterato
             yield _GraduateRow(number, id_number, name, school, graduated, phone, hukou, region)
 
 
-def graduates_import(*, file, user) -> ImportBatch:
-    """Turn the education department's graduate list into applications (channel 教育部门移交); returns the batch.
+def graduates_import(*, file, user, run_now: bool = True) -> ImportBatch:
+    """Take the education department's graduate list (channel 教育部门移交); returns its batch.
 
-    Each good row becomes a pending application, due in 3 working days like any other. The registration
-    region is the row's 登记地行政区划代码, else the importing user's office region; the basis is 户籍地 when the
-    person's 户籍地 lies in that region, else 常住地. A person with a pending application or an active
-    registration is skipped (``application_submit`` would refuse them: they are looked up per chunk of rows
-    first, so that importing a list again is quick). What the list does not say about a known person (address,
-    education, ...) is kept, not blanked. Raises ImportFileError (nothing created) for a file that cannot be
-    used or when the working-day calendar does not cover the deadline.
+    The file is checked at once (type, size, columns, row count: ImportFileError, nothing created) and stored
+    on a queued batch. With ``run_now`` the rows are processed here (commands, tests); otherwise a Celery job
+    does it (``registration.tasks.process_import_batch``, queued after commit) and the batch page follows it.
     """
     office = _office_of(user)
-    # Each graduate row is a full application (about 15 ms): the cap keeps one upload well inside the web
-    # request's time limit. Larger lists are split by ops (moving the import into a Celery job would lift it).
-    table = read_table(file, GRADUATE_COLUMNS, max_rows=GRADUATE_MAX_ROWS)
+    table = read_table(file, GRADUATE_COLUMNS)
+    batch = ImportBatch.objects.create(
+        kind=ImportBatch.Kind.GRADUATES,
+        status=ImportBatch.Status.QUEUED,
+        content=table.content,
+        file_name=table.file_name,
+        sha256=table.sha256,
+        office=office,
+        uploaded_by=user,
+        total_rows=len(table.rows),
+    )
+    if run_now:
+        graduates_process(batch_id=batch.pk)
+        batch.refresh_from_db()
+        if batch.status == ImportBatch.Status.FAILED:
+            raise ImportFileError(batch.failure)
+        return batch
+    from .tasks import process_import_batch
+
+    enqueue_on_commit(process_import_batch, batch.pk)
+    return batch
+
+
+def graduates_process(*, batch_id: int) -> bool:
+    """Turn a queued graduate batch into applications, one committed chunk of rows at a time.
+
+    Returns False if the batch was not queued (another worker has it, or it is finished). Each good row becomes
+    a pending application, due in 3 working days like any other. The registration region is the row's
+    登记地行政区划代码, else the importing office's region; the basis is 户籍地 when the person's 户籍地 lies in
+    that region, else 常住地. A person with a pending application or an active registration is skipped. Each
+    chunk commits with the batch's counters, so an interrupted job resumes after the last chunk and importing a
+    list again creates nothing twice. When the working-day calendar does not cover the deadline, the batch fails
+    with that message (ops load the new year and upload again).
+    """
+    claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
+        status=ImportBatch.Status.RUNNING, updated_at=timezone.now()
+    )
+    if claimed != 1:
+        return False
+    batch = ImportBatch.objects.select_related("office__region", "uploaded_by").get(pk=batch_id)
+    table = read_table(_StoredFile(batch.file_name, bytes(batch.content)), GRADUATE_COLUMNS)
+    regions = _Regions()
+    try:
+        for raw in _chunks(table.rows[batch.processed_rows :], CHUNK_ROWS):
+            _graduate_chunk(batch, replace(table, rows=raw), regions)
+    except ImportFileError as exc:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.FAILED, failure=str(exc)[:500], content=None, updated_at=timezone.now()
+        )
+        return True
+    batch.refresh_from_db()
+    batch.errors = sorted(batch.errors, key=lambda e: e["row"])  # stable: a row's errors keep their order
+    batch.status = ImportBatch.Status.DONE
+    batch.content = None  # the rows are in the database now; the file's sha256 stays
+    batch.save(update_fields=["errors", "status", "content", "updated_at"])
+    return True
+
+
+def _graduate_chunk(batch: ImportBatch, table: Table, regions: _Regions) -> None:
+    """One chunk of rows in one transaction, together with the batch's counters."""
+    office, user = batch.office, batch.uploaded_by
     outcome = Outcome()
     with history_context(actor=user, source=f"import:{ImportBatch.Kind.GRADUATES}"), transaction.atomic():
-        batch = _new_batch(kind=ImportBatch.Kind.GRADUATES, table=table, user=user, office=office)
-        for chunk in _chunks(_graduate_rows(table, outcome, _Regions()), CHUNK_ROWS):
-            ids = {row.id_number for row in chunk}
-            known = {
-                p.id_number: p
-                for p in Person.objects.filter(id_type=CITIZEN_ID, id_number__in=ids).select_related(
-                    "hukou_region", "residence_region"
-                )
-            }
-            blocked = set(
-                Application.objects.filter(
-                    person__in=known.values(), status=Application.Status.PENDING
-                ).values_list("person__id_number", flat=True)
-            ) | set(
-                Registration.objects.filter(
-                    person__in=known.values(), status=Registration.Status.ACTIVE
-                ).values_list("person__id_number", flat=True)
+        chunk = list(_graduate_rows(table, outcome, regions))
+        ids = {row.id_number for row in chunk}
+        known = {
+            p.id_number: p
+            for p in Person.objects.filter(id_type=CITIZEN_ID, id_number__in=ids).select_related(
+                "hukou_region", "residence_region"
             )
-            for row in chunk:
-                if row.id_number in blocked:
-                    outcome.skipped += 1
-                    continue
-                try:
-                    with transaction.atomic():
-                        application_submit(
-                            person=_person_data(row, known.get(row.id_number)),
-                            channel=Application.Channel.EDUCATION,
-                            basis=_basis(row, known.get(row.id_number), office),
-                            region=row.region or office.region,
-                            commitment_accepted=True,
-                            received_by=user,
-                            is_graduate=True,
-                            graduate_school=row.school,
-                            graduation_date=row.graduated,
-                            import_batch=batch,
-                        )
-                    outcome.created += 1
-                    blocked.add(row.id_number)  # the same person further down the list
-                except DuplicateApplication:
-                    outcome.skipped += 1
-                except ValidationError as exc:
-                    if _calendar_missing(exc):
-                        raise ImportFileError(exc.messages[0]) from exc
-                    outcome.fail(row.number, _service_problems(exc))
-                except DataError:
-                    outcome.fail(row.number, [("", str(UNSAVABLE))])
-                except CalendarNotLoaded as exc:
-                    raise ImportFileError(str(exc)) from exc
-        return _finish_batch(batch, table, outcome)
+        }
+        blocked = set(
+            Application.objects.filter(
+                person__in=known.values(), status=Application.Status.PENDING
+            ).values_list("person__id_number", flat=True)
+        ) | set(
+            Registration.objects.filter(
+                person__in=known.values(), status=Registration.Status.ACTIVE
+            ).values_list("person__id_number", flat=True)
+        )
+        for row in chunk:
+            if row.id_number in blocked:
+                outcome.skipped += 1
+                continue
+            try:
+                with transaction.atomic():
+                    application_submit(
+                        person=_person_data(row, known.get(row.id_number)),
+                        channel=Application.Channel.EDUCATION,
+                        basis=_basis(row, known.get(row.id_number), office),
+                        region=row.region or office.region,
+                        commitment_accepted=True,
+                        received_by=user,
+                        is_graduate=True,
+                        graduate_school=row.school,
+                        graduation_date=row.graduated,
+                        import_batch=batch,
+                    )
+                outcome.created += 1
+                blocked.add(row.id_number)  # the same person further down the list
+            except DuplicateApplication:
+                outcome.skipped += 1
+            except ValidationError as exc:
+                if _calendar_missing(exc):
+                    raise ImportFileError(exc.messages[0]) from exc
+                outcome.fail(row.number, _service_problems(exc))
+            except DataError:
+                outcome.fail(row.number, [("", str(UNSAVABLE))])
+        current = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        current.processed_rows += len(table.rows)
+        current.created_rows += outcome.created
+        current.skipped_rows += outcome.skipped
+        current.error_rows += outcome.error_rows
+        current.errors = [*current.errors, *outcome.errors]
+        current.save(
+            update_fields=[
+                "processed_rows",
+                "created_rows",
+                "skipped_rows",
+                "error_rows",
+                "errors",
+                "updated_at",
+            ]
+        )
+
+
+class _StoredFile(io.BytesIO):
+    """A stored upload read back like an uploaded file (``name`` and ``size`` for read_table)."""
+
+    def __init__(self, name: str, data: bytes):
+        super().__init__(data)
+        self.name = name
+        self.size = len(data)
+
+
+def import_batches_resume(*, stale_after: timedelta = timedelta(minutes=30)) -> int:
+    """Queue again what a lost message or a dead worker left behind; returns how many batches were queued.
+
+    A batch still RUNNING after ``stale_after`` without progress is put back to QUEUED: it resumes after its
+    last committed chunk. Run every few minutes by beat (registration.tasks.resume_import_batches).
+    """
+    from .tasks import process_import_batch
+
+    now = timezone.now()
+    ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING, updated_at__lt=now - stale_after).update(
+        status=ImportBatch.Status.QUEUED, updated_at=now
+    )
+    ids = list(
+        ImportBatch.objects.filter(
+            status=ImportBatch.Status.QUEUED, created_at__lt=now - timedelta(minutes=2)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        enqueue_on_commit(process_import_batch, pk)
+    return len(ids)
 
 
 def _basis(row: _GraduateRow, known: Person | None, office: Office) -> str:

@@ -122,7 +122,18 @@ REJECTION_EXPLANATIONS: dict[str, str] = {
 }
 
 
-@tracked()
+# The file and the running counts change with every chunk of rows: not history, and far too big for it.
+@tracked(
+    exclude=[
+        "content",
+        "processed_rows",
+        "total_rows",
+        "created_rows",
+        "skipped_rows",
+        "error_rows",
+        "errors",
+    ]
+)
 class ImportBatch(TimeStampedModel):
     """One uploaded file (comparison records or a graduate list) with its per-row error report.
 
@@ -135,7 +146,19 @@ class ImportBatch(TimeStampedModel):
         BUSINESS = "business", _("市场主体登记记录")
         GRADUATES = "graduates", _("教育部门移交离校未就业高校毕业生名单")
 
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DONE)
+    # A graduate list is processed by a Celery job (registration.tasks.process_import_batch): the uploaded file
+    # waits here, and ``processed_rows`` lets an interrupted job resume after the last committed chunk.
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    failure = models.CharField(_("失败原因"), max_length=500, blank=True)
     file_name = models.CharField(_("文件名"), max_length=200)
     sha256 = models.CharField(max_length=64)
     office = models.ForeignKey(Office, verbose_name=_("导入机构"), on_delete=models.PROTECT, related_name="+")
@@ -152,6 +175,14 @@ class ImportBatch(TimeStampedModel):
         verbose_name = _("导入批次")
         verbose_name_plural = _("导入批次")
         ordering = ["-created_at"]
+        indexes = [
+            # registration.imports.import_batches_resume: the sweep over unfinished batches.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="registration_batch_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"

@@ -150,7 +150,9 @@ def person_save(*, data: PersonData, region: Region, anonymous: bool = False) ->
         if existing is not None:
             if existing.name != data.name:
                 raise ValidationError({"name": [NAME_MISMATCH]})
-            if existing.region_id != region.pk:  # managed where they now apply (the office deciding sees them)
+            if (
+                existing.region_id != region.pk
+            ):  # managed where they now apply (the office deciding sees them)
                 existing.region = region
                 existing.save(update_fields=["region", "updated_at"])
             return existing

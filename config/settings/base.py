@@ -165,6 +165,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 240},
     },
+    # Every 5 minutes: graduate lists left queued (lost message) or stuck running (dead worker) go again.
+    "resume-import-batches": {
+        "task": "registration.tasks.resume_import_batches",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 240},
+    },
 }
 
 # ---- notifications ------------------------------------------------------------------------------

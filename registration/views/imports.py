@@ -105,7 +105,9 @@ def _success(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
 def import_list(request: HttpRequest) -> HttpResponse:
     """The import batches of the offices in the user's scope (their own office first of all), newest first."""
     batches = scope_by_region(
-        ImportBatch.objects.select_related("office", "uploaded_by"), request.user, field="office__region"
+        ImportBatch.objects.defer("content").select_related("office", "uploaded_by"),
+        request.user,
+        field="office__region",
     ).order_by("-created_at", "-pk")
     page = Paginator(batches, BATCHES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -154,11 +156,16 @@ def import_graduates(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            batch = graduates_import(file=form.cleaned_data["file"], user=request.user)
+            batch = graduates_import(file=form.cleaned_data["file"], user=request.user, run_now=False)
         except ImportFileError as exc:
             form.add_error("file", str(exc))
         else:
-            return _success(request, batch)
+            messages.info(
+                request,
+                _("文件已上传，共%(total)d行，正在后台逐行生成申请；本页会自动刷新显示进度。")
+                % {"total": batch.total_rows},
+            )
+            return redirect("registration:import_detail", pk=batch.pk)
     form.focus_first()
     office = request.user.office
     return render(
@@ -174,13 +181,13 @@ def import_graduates(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One batch: counts and the per-row error report."""
     batch = get_in_scope_or_404(
-        ImportBatch.objects.select_related("office", "uploaded_by"),
+        ImportBatch.objects.defer("content").select_related("office", "uploaded_by"),
         request.user,
         field="office__region",
         pk=pk,
     )
     earlier = (
-        scope_by_region(ImportBatch.objects.all(), request.user, field="office__region")
+        scope_by_region(ImportBatch.objects.defer("content"), request.user, field="office__region")
         .filter(sha256=batch.sha256, kind=batch.kind, created_at__lt=batch.created_at)
         .order_by("created_at")
         .first()

@@ -131,3 +131,17 @@ def test_it_does_not_send_a_message_whose_transaction_rolled_back(celery_worker_
 def test_it_records_beats_tick_when_the_worker_runs_the_heartbeat(celery_worker_process):
     beat_heartbeat.delay()  # what beat sends every minute
     assert wait_for(lambda: Heartbeat.objects.filter(name="beat").exists()), worker_log(celery_worker_process)
+
+
+def test_it_turns_an_uploaded_graduate_list_into_applications_in_the_worker(
+    celery_worker_process, ops_jiaozuo
+):
+    from registration.imports import graduates_import
+    from registration.models import Application, ImportBatch
+    from tests.registration.test_imports import graduates, xlsx_file
+
+    with transaction.atomic():
+        batch = graduates_import(file=xlsx_file(graduates(3)), user=ops_jiaozuo, run_now=False)
+    done = wait_for(lambda: ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.DONE)
+    assert done, worker_log(celery_worker_process)
+    assert Application.objects.filter(import_batch=batch, channel=Application.Channel.EDUCATION).count() == 3

@@ -23,6 +23,7 @@ from registration.idnumbers import check_character
 from registration.imports import ImportFileError, comparison_import, graduates_import
 from registration.models import Application, ComparisonRecord, ImportBatch, Person, Verification
 from registration.services import PersonData, application_submit
+from registration.tasks import process_import_batch
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -417,10 +418,9 @@ def test_it_refuses_a_file_with_headers_but_no_rows(ops_jiaozuo):
 
 
 def test_it_refuses_too_many_rows_and_too_big_a_file(ops_jiaozuo, monkeypatch):
-    monkeypatch.setattr(imports, "GRADUATE_MAX_ROWS", 3)
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)
     with pytest.raises(ImportFileError, match="超过3行"):
         graduates_import(file=xlsx_file(graduates(4)), user=ops_jiaozuo)
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
     rows = [["身份证号", "姓名", "单位名称", "开始日期", "结束日期"]] + [
         [f"x{i}", "某", "某单位", "2024-01-01", ""] for i in range(4)
     ]
@@ -437,19 +437,52 @@ def test_it_refuses_too_many_rows_and_too_big_a_file(ops_jiaozuo, monkeypatch):
 # ---- pages, permissions, scoping ------------------------------------------------------------------------
 
 
-def test_it_redirects_to_the_batch_with_a_summary_after_a_graduate_upload(client, ops_jiaozuo):
+def test_it_processes_an_uploaded_graduate_list_in_a_background_job(client, ops_jiaozuo):
     client.force_login(ops_jiaozuo)
 
     response = client.post(
         reverse("registration:import_graduates"), {"file": xlsx_file(graduates(2))}, follow=True
     )
 
-    html = response.content.decode()
-    assert "导入完成：共2行，新增2行，已存在跳过0行，错误0行。" in html
-    assert "没有错误行" in html
     batch = ImportBatch.objects.get()
     assert response.redirect_chain[-1][0] == reverse("registration:import_detail", args=[batch.pk])
+    html = response.content.decode()
+    assert "正在后台逐行生成申请" in html and "排队中" in html
+    assert '<meta http-equiv="refresh" content="3">' in html  # the page follows the job
+    assert batch.status == ImportBatch.Status.QUEUED and batch.content
+    assert not Application.objects.exists()
+
+    process_import_batch(batch.pk)  # the Celery task's body, as the worker runs it after commit
+    process_import_batch(batch.pk)  # delivered twice: nothing more happens
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows, batch.created_rows) == (ImportBatch.Status.DONE, 2, 2)
+    assert batch.content is None
+    assert Application.objects.filter(import_batch=batch).count() == 2
+    html = client.get(reverse("registration:import_detail", args=[batch.pk])).content.decode()
+    assert "已完成" in html and "http-equiv" not in html
     assert history_for(batch)[0]["user_id"] == ops_jiaozuo.pk
+
+
+def test_it_resumes_a_batch_whose_worker_died_after_the_last_committed_chunk(
+    ops_jiaozuo, monkeypatch, time_machine
+):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    batch = graduates_import(file=xlsx_file(graduates(5)), user=ops_jiaozuo, run_now=False)
+    # A worker took it, committed the first chunk and died.
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
+    table = imports.read_table(
+        imports._StoredFile(batch.file_name, bytes(batch.content)), imports.GRADUATE_COLUMNS
+    )
+    imports._graduate_chunk(batch, imports.replace(table, rows=table.rows[:2]), imports._Regions())
+    assert imports.graduates_process(batch_id=batch.pk) is False  # running elsewhere: not taken twice
+
+    time_machine.move_to(timezone.now() + timedelta(hours=1))
+    assert imports.import_batches_resume() == 1
+    assert imports.graduates_process(batch_id=batch.pk) is True
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows, batch.created_rows, batch.skipped_rows) == ("done", 5, 5, 0)
+    assert Application.objects.filter(import_batch=batch).count() == 5
 
 
 def test_it_shows_the_error_table_on_the_batch_page(client, ops_jiaozuo):
@@ -579,6 +612,8 @@ def test_it_refuses_the_whole_graduate_file_when_the_calendar_does_not_reach_the
         with pytest.raises(ImportFileError, match="工作日历"):
             graduates_import(file=xlsx_file(graduates(2)), user=ops_jiaozuo)
 
-    assert not ImportBatch.objects.exists()
+    batch = ImportBatch.objects.get()  # kept, failed, with the reason for ops
+    assert batch.status == ImportBatch.Status.FAILED and "工作日历" in batch.failure
+    assert batch.content is None
     assert not Application.objects.exists()
     assert not Person.objects.exists()

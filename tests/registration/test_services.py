@@ -346,6 +346,7 @@ def test_it_keeps_the_decision_and_the_message_when_the_broker_is_down(
     from config.celery_app import app
 
     application = submit(user=caseworker_jiefang)
+
     def use_broker(url: str) -> None:
         app.conf.broker_url = url
         app._pool = None  # pooled connections to the previous broker
@@ -390,7 +391,9 @@ def test_it_moves_a_known_person_to_the_region_where_they_apply_online(
 ):
     data = person_data()
     first = submit(user=caseworker_jiefang, person=data)
-    services.application_reject(application=first, user=caseworker_jiefang, reason=RejectionReason.NO_JOB_SEEKING)
+    services.application_reject(
+        application=first, user=caseworker_jiefang, reason=RejectionReason.NO_JOB_SEEKING
+    )
     online = submit(channel=Application.Channel.ONLINE, region="410825", person=data)
     assert online.person.region_id == "410825"
     assert [p.name for p in person_search(caseworker_wenxian, data.id_number)] == [data.name]

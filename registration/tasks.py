@@ -1,0 +1,17 @@
+from celery import shared_task
+
+
+@shared_task(name="registration.tasks.process_import_batch", ignore_result=True)
+def process_import_batch(batch_id: int) -> None:
+    """Process one queued graduate list (queued after the upload commits; safe to run twice)."""
+    from .imports import graduates_process
+
+    graduates_process(batch_id=batch_id)
+
+
+@shared_task(name="registration.tasks.resume_import_batches", ignore_result=True)
+def resume_import_batches() -> None:
+    """Every 5 minutes: queue again graduate lists whose job message was lost or whose worker died."""
+    from .imports import import_batches_resume
+
+    import_batches_resume()
