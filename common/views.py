@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from offices.roles import Role
 
 from .health import health_report
+from .home import panels_for
 
 
 @require_GET
@@ -31,5 +32,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_supervisor": user.has_role(Role.SUPERVISOR),
         "is_ops": user.has_role(Role.OPS),
         "is_administrator": user.has_role(Role.ADMINISTRATOR),
+        "stage_panels": panels_for(request),
     }
     return render(request, "common/home.html", context)

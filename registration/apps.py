@@ -7,3 +7,10 @@ class RegistrationConfig(AppConfig):
 
     name = "registration"
     verbose_name = _("失业登记")
+
+    def ready(self) -> None:
+        from common.home import register_panel
+
+        from .home import intake_panel
+
+        register_panel(intake_panel)

@@ -72,3 +72,43 @@ def test_it_stays_in_chinese_for_a_browser_that_asks_for_english(client):
     html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="zh-hans">' in html
     assert "工作人员登录" in html
+
+
+def test_it_shows_the_caseworker_their_pending_overdue_and_due_today_counts(
+    client, caseworker_jiefang, time_machine
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.registration.factories import person_data, submit
+
+    sh = ZoneInfo("Asia/Shanghai")
+    time_machine.move_to(datetime(2026, 11, 18, 10, 0, tzinfo=sh), tick=False)
+    submit(user=caseworker_jiefang, person=person_data(name="甲"))  # due 11-23: overdue by 11-25
+    time_machine.move_to(datetime(2026, 11, 20, 10, 0, tzinfo=sh), tick=False)
+    submit(user=caseworker_jiefang, person=person_data(name="乙"))  # due 11-25: today
+    time_machine.move_to(datetime(2026, 11, 25, 9, 0, tzinfo=sh), tick=False)
+    client.force_login(caseworker_jiefang)
+    html = client.get(reverse("home")).content.decode()
+    assert '<strong id="intake-total">2</strong>' in html
+    assert '<strong id="intake-overdue">1</strong>' in html
+    assert '<strong id="intake-today">1</strong>' in html
+    assert "将在登记受理功能上线后" not in html
+
+
+def test_it_shows_the_supervisor_the_counts_by_office(
+    client, supervisor_jiaozuo, caseworker_jiefang, caseworker_wenxian
+):
+    from tests.registration.factories import person_data, submit
+
+    submit(user=caseworker_jiefang, person=person_data(name="甲"))
+    submit(user=caseworker_wenxian, region="410825", person=person_data(name="乙"))
+    client.force_login(supervisor_jiaozuo)
+    html = client.get(reverse("home")).content.decode()
+    assert '<strong id="intake-total">2</strong>' in html
+    assert "<td>解放区公共就业服务中心</td>" in html and "<td>温县公共就业服务中心</td>" in html
+
+
+def test_it_shows_no_intake_panel_to_ops(client, ops_jiaozuo):
+    client.force_login(ops_jiaozuo)
+    assert 'id="panel-intake"' not in client.get(reverse("home")).content.decode()
