@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TimeStampedModel(models.Model):
@@ -58,3 +59,36 @@ class Notification(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.ref} → {self.phone or '-'} ({self.status})"
+
+
+class JobRun(models.Model):
+    """One run of a periodic job (common.jobs): when, how it ended, what it counted, and the error if any.
+
+    Shown to ops in the admin (定时任务运行记录); a job is re-run by hand with ``manage.py run_job NAME``.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("运行中")
+        SUCCEEDED = "succeeded", _("成功")
+        FAILED = "failed", _("失败")
+
+    job = models.CharField(_("任务"), max_length=100)
+    trigger = models.CharField(_("触发方式"), max_length=20, default="beat")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    counts = models.JSONField(_("计数"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务运行记录")
+        verbose_name_plural = _("定时任务运行记录")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["job", "-started_at"], name="common_jobrun_job_started")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None

@@ -42,6 +42,14 @@ def send_notification(notification_id: int) -> None:
 @shared_task(name="common.tasks.resend_queued_notifications", ignore_result=True)
 def resend_queued_notifications() -> None:
     """Every 5 minutes: messages whose Celery message was lost are sent here (idempotent)."""
-    from .notifications import notification_resend_queued
+    from .jobs import run_job
 
-    notification_resend_queued()
+    run_job("notifications.resend")
+
+
+@shared_task(name="common.tasks.run_job", ignore_result=True)
+def run_job_task(name: str) -> None:
+    """Any registered periodic job by name (beat entries may point here with args=[name])."""
+    from .jobs import run_job
+
+    run_job(name)

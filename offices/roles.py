@@ -50,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "codes.view_codeitem",
     ],
     Role.OPS: [
+        "common.view_jobrun",
         "registration.view_importbatch",
         "registration.add_importbatch",
         "offices.view_office",

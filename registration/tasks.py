@@ -12,6 +12,6 @@ def process_import_batch(batch_id: int) -> None:
 @shared_task(name="registration.tasks.resume_import_batches", ignore_result=True)
 def resume_import_batches() -> None:
     """Every 5 minutes: queue again graduate lists whose job message was lost or whose worker died."""
-    from .imports import import_batches_resume
+    from common.jobs import run_job
 
-    import_batches_resume()
+    run_job("registration.resume_import_batches")

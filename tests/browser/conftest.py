@@ -162,11 +162,17 @@ def _watch_and_screenshot(request: pytest.FixtureRequest, context: BrowserContex
             "response",
             lambda r: (
                 r.status >= 400
-                and not r.url.endswith("/favicon.ico")  # the site has none yet; Chromium asks anyway
+                and not r.url.endswith("/favicon.ico")  # Chromium asks for it before reading the page's icon
                 and page_problems.append(f"HTTP {r.status}: {r.request.method} {r.url}")
             ),
         )
-        page.on("requestfailed", lambda r: page_problems.append(f"request failed: {r.url} ({r.failure})"))
+        page.on(
+            "requestfailed",
+            lambda r: (
+                "favicon" not in r.url  # the browser drops the icon request when the page moves on quickly
+                and page_problems.append(f"request failed: {r.url} ({r.failure})")
+            ),
+        )
 
     context.on("page", watch)
     yield

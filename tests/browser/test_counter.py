@@ -14,7 +14,7 @@ def test_it_registers_a_walk_in_person_end_to_end(
 ):
     number = citizen_id()
     log_in(page, caseworker_jiefang)
-    page.get_by_role("link", name="窗口受理").click()
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="窗口受理").click()
 
     # Step 1: the identity document, by keyboard.
     expect(page.get_by_label("证件号码")).to_be_focused()
