@@ -45,11 +45,3 @@ def resend_queued_notifications() -> None:
     from .jobs import run_job
 
     run_job("notifications.resend")
-
-
-@shared_task(name="common.tasks.run_job", ignore_result=True)
-def run_job_task(name: str) -> None:
-    """Any registered periodic job by name (beat entries may point here with args=[name])."""
-    from .jobs import run_job
-
-    run_job(name)
