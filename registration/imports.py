@@ -714,7 +714,7 @@ def _graduate_chunk(batch: ImportBatch, table: Table, regions: _Regions) -> None
             try:
                 with transaction.atomic():
                     application_submit(
-                        person=_person_data(row, known.get(row.id_number)),
+                        person=_person_data(row),
                         channel=Application.Channel.EDUCATION,
                         basis=_basis(row, known.get(row.id_number), office),
                         region=row.region or office.region,
@@ -796,19 +796,10 @@ def _basis(row: _GraduateRow, known: Person | None, office: Office) -> str:
     )
 
 
-def _person_data(row: _GraduateRow, known: Person | None) -> PersonData:
-    """The person as the list gives them; what it does not say is kept from the known record."""
+def _person_data(row: _GraduateRow) -> PersonData:
+    """The person as the list gives them; what it leaves blank keeps what is on file (services.person_save)."""
     return PersonData(
-        id_type=CITIZEN_ID,
-        id_number=row.id_number,
-        name=row.name,
-        phone=row.phone or (known.phone if known else ""),
-        hukou_region=row.hukou or (known.hukou_region if known else None),
-        ethnicity=known.ethnicity if known else "",
-        education=known.education if known else "",
-        household_type=known.household_type if known else "",
-        residence_region=known.residence_region if known else None,
-        address=known.address if known else "",
+        id_type=CITIZEN_ID, id_number=row.id_number, name=row.name, phone=row.phone, hukou_region=row.hukou
     )
 
 

@@ -54,14 +54,19 @@ def worklist(user) -> QuerySet[Application]:
     )
 
 
-def worklist_counts(pending: QuerySet[Application], now: datetime) -> dict[str, int]:
-    """How many of ``pending`` there are, how many are overdue and how many fall due today (one query)."""
+def urgency_counts(now: datetime) -> dict:
+    """Aggregates over pending applications: how many, how many overdue, how many fall due today."""
     end_of_today = datetime.combine(timezone.localdate(now), time.max, tzinfo=timezone.get_current_timezone())
-    return pending.aggregate(
-        total=Count("id"),
-        overdue=Count("id", filter=Q(due_at__lt=now)),
-        due_today=Count("id", filter=Q(due_at__gte=now, due_at__lte=end_of_today)),
-    )
+    return {
+        "total": Count("id"),
+        "overdue": Count("id", filter=Q(due_at__lt=now)),
+        "due_today": Count("id", filter=Q(due_at__gte=now, due_at__lte=end_of_today)),
+    }
+
+
+def worklist_counts(pending: QuerySet[Application], now: datetime) -> dict[str, int]:
+    """The urgency counts of ``pending`` as a whole (one query)."""
+    return pending.aggregate(**urgency_counts(now))
 
 
 @dataclass

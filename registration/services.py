@@ -188,12 +188,19 @@ def existing_case(person: Person) -> Application | Registration | None:
     return person.applications.filter(status=Application.Status.PENDING).first()
 
 
-def _refuse_duplicate(person: Person) -> None:
+def duplicate_of(person: Person) -> DuplicateApplication | None:
+    """The error to give when ``person`` applies again while a case is open (None if they may apply)."""
     existing = existing_case(person)
     if isinstance(existing, Registration):
-        raise DuplicateApplication(ALREADY_REGISTERED % {"number": existing.number}, existing)
+        return DuplicateApplication(ALREADY_REGISTERED % {"number": existing.number}, existing)
     if isinstance(existing, Application):
-        raise DuplicateApplication(ALREADY_PENDING % {"number": existing.number}, existing)
+        return DuplicateApplication(ALREADY_PENDING % {"number": existing.number}, existing)
+    return None
+
+
+def _refuse_duplicate(person: Person) -> None:
+    if (error := duplicate_of(person)) is not None:
+        raise error
 
 
 @transaction.atomic

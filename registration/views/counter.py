@@ -114,16 +114,9 @@ def application_new(request: HttpRequest) -> HttpResponse:
     person = person_by_document(id_type, id_number)
     initial = {"id_type": id_type, "id_number": id_number, "region": request.user.office.region_id}
     if person is not None:
-        existing = services.existing_case(person)
-        if existing is not None:
-            message = (
-                services.ALREADY_REGISTERED
-                if isinstance(existing, Registration)
-                else services.ALREADY_PENDING
-            ) % {"number": existing.number}
-            messages.error(
-                request, _duplicate_message(request, services.DuplicateApplication(message, existing))
-            )
+        duplicate = services.duplicate_of(person)
+        if duplicate is not None:
+            messages.error(request, _duplicate_message(request, duplicate))
             return render(request, "registration/application_form.html", {"lookup": lookup, "step": 1})
         if can_see_region(request.user, person.region):
             initial.update(
