@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .models import Notification
+from .queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -40,10 +41,7 @@ def notification_queue(*, phone: str, text: str, ref: str) -> Notification:
     if not phone:
         return Notification.objects.create(phone="", text=text, ref=ref, status=Notification.Status.NO_PHONE)
     notification = Notification.objects.create(phone=phone, text=text, ref=ref)
-    from .tasks import enqueue_on_commit
-    from .tasks import send_notification as send_notification_task
-
-    enqueue_on_commit(send_notification_task, notification.pk)
+    enqueue_on_commit("common.send_notification", notification.pk)
     return notification
 
 

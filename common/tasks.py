@@ -1,27 +1,4 @@
-import logging
-
 from celery import shared_task
-from django.db import transaction
-
-logger = logging.getLogger(__name__)
-
-
-def enqueue_on_commit(task, *args) -> None:
-    """Queue ``task(*args)`` once the current transaction commits; never fail the caller.
-
-    The database row is the durable record of the work and a periodic sweep re-finds whatever was not
-    processed, so a broker that is down (Redis restarting) is logged, not raised: the user's change stands.
-    """
-
-    def send() -> None:
-        try:
-            task.delay(*args)
-        except Exception:  # noqa: BLE001  (kombu raises several types; all mean "not queued now")
-            logger.warning(
-                "could not queue %s%r; the periodic sweep will pick it up", task.name, args, exc_info=True
-            )
-
-    transaction.on_commit(send)
 
 
 @shared_task(name="common.tasks.beat_heartbeat", ignore_result=True)
@@ -32,7 +9,7 @@ def beat_heartbeat() -> None:
     heartbeat_record(name="beat")
 
 
-@shared_task(name="common.tasks.send_notification", ignore_result=True)
+@shared_task(name="common.send_notification", ignore_result=True)
 def send_notification(notification_id: int) -> None:
     from .notifications import notification_send
 

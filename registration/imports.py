@@ -41,7 +41,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from common.history import history_context
-from common.tasks import enqueue_on_commit
+from common.queueing import enqueue_on_commit
 from offices.models import Office, Region
 from workdays.calendar import CalendarNotLoaded
 
@@ -624,7 +624,7 @@ def graduates_import(*, file, user, run_now: bool = True) -> ImportBatch:
 
     The file is checked at once (type, size, columns, row count: ImportFileError, nothing created) and stored
     on a queued batch. With ``run_now`` the rows are processed here (commands, tests); otherwise a Celery job
-    does it (``registration.tasks.process_import_batch``, queued after commit) and the batch page follows it.
+    does it (task ``registration.process_import_batch``, queued after commit) and the batch page follows it.
     """
     office = _office_of(user)
     table = read_table(file, GRADUATE_COLUMNS)
@@ -644,9 +644,7 @@ def graduates_import(*, file, user, run_now: bool = True) -> ImportBatch:
         if batch.status == ImportBatch.Status.FAILED:
             raise ImportFileError(batch.failure)
         return batch
-    from .tasks import process_import_batch
-
-    enqueue_on_commit(process_import_batch, batch.pk)
+    enqueue_on_commit("registration.process_import_batch", batch.pk)
     return batch
 
 
@@ -768,8 +766,6 @@ def import_batches_resume(*, stale_after: timedelta = timedelta(minutes=30)) -> 
     A batch still RUNNING after ``stale_after`` without progress is put back to QUEUED: it resumes after its
     last committed chunk. Run every few minutes by beat (registration.tasks.resume_import_batches).
     """
-    from .tasks import process_import_batch
-
     now = timezone.now()
     ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING, updated_at__lt=now - stale_after).update(
         status=ImportBatch.Status.QUEUED, updated_at=now
@@ -782,7 +778,7 @@ def import_batches_resume(*, stale_after: timedelta = timedelta(minutes=30)) -> 
         .values_list("pk", flat=True)
     )
     for pk in ids:
-        enqueue_on_commit(process_import_batch, pk)
+        enqueue_on_commit("registration.process_import_batch", pk)
     return len(ids)
 
 

@@ -1,11 +1,11 @@
 from celery import shared_task
 
+from .imports import graduates_process
 
-@shared_task(name="registration.tasks.process_import_batch", ignore_result=True)
+
+@shared_task(name="registration.process_import_batch", ignore_result=True)
 def process_import_batch(batch_id: int) -> None:
     """Process one queued graduate list (queued after the upload commits; safe to run twice)."""
-    from .imports import graduates_process
-
     graduates_process(batch_id=batch_id)
 
 

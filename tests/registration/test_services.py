@@ -358,7 +358,7 @@ def test_it_keeps_the_decision_and_the_message_when_the_broker_is_down(
             registration = services.application_register(application=application, user=caseworker_jiefang)
     finally:
         use_broker(settings.CELERY_BROKER_URL)
-    assert "could not queue common.tasks.send_notification" in caplog.text
+    assert "could not queue common.send_notification" in caplog.text
     assert Registration.objects.filter(pk=registration.pk).exists()
     message = Notification.objects.get(ref=f"application:{application.number}")
     assert message.status == Notification.Status.QUEUED
