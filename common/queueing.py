@@ -23,7 +23,9 @@ def enqueue(task_name: str, *args) -> None:
     try:
         current_app.send_task(task_name, args=list(args))
     except Exception:  # noqa: BLE001  (kombu raises several types; all mean "not queued now")
-        logger.warning("could not queue %s%r; the periodic sweep will pick it up", task_name, args, exc_info=True)
+        logger.warning(
+            "could not queue %s%r; the periodic sweep will pick it up", task_name, args, exc_info=True
+        )
 
 
 def enqueue_on_commit(task_name: str, *args) -> None:
