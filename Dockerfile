@@ -31,6 +31,7 @@ COPY common/ common/
 COPY offices/ offices/
 COPY workdays/ workdays/
 COPY codes/ codes/
+COPY portal/ portal/
 COPY registration/ registration/
 COPY followup/ followup/
 COPY deregistration/ deregistration/

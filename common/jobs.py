@@ -1,74 +1,236 @@
-"""Periodic jobs: one registry, one way to run them and to record each run (DESIGN: "every periodic job ...
-records its run (start, end, counts, errors) for the ops page, and can be run by hand").
+"""Periodic jobs: declared once, scheduled from the declaration, never run twice at the same time, every run
+recorded (DESIGN: "every periodic job ... records its run (start, end, counts, errors) for the ops page, and
+can be run by hand"; "a periodic job is declared once, with its schedule, and never runs twice at once").
 
-    @job("notifications.resend")
+    # <app>/jobs.py, found like admin.py
+    from celery.schedules import crontab
+    from common.jobs import job
+
+    @job("notifications.resend", schedule=timedelta(minutes=5))
     def resend() -> dict:
+        "Send SMS left queued."
         return {"sent": notification_resend_queued()}
 
-    run_job("notifications.resend", trigger="beat")   # from the Celery task
-    manage.py run_job notifications.resend           # by hand, same code
+    @job("national_sync.upload", schedule=crontab(hour=1, minute=30))   # 01:30 Asia/Shanghai every day
+    @job("registration.backfill")                                       # no schedule: by hand or by a job
 
-Each app declares its jobs in a ``jobs.py`` module (found like admin.py, on first use). A job function takes
-no arguments, does its work through services (idempotent: safe to run twice) and returns
-a dict of counts. The JobRun row is written in its own transaction before and after, so a failed run is
-recorded even though the job's own transaction rolled back.
+- The beat schedule is built from these declarations (``beat_schedule()``, read by ``common.beat``): one
+  generic Celery task, ``common.run_job``, runs any job by name. Nothing else names a job.
+- ``run_job(name, trigger=..., user=...)`` holds a PostgreSQL advisory lock on the job's name for the whole
+  run. A second call while one runs (two beats, a slow run overlapping the next, ops pressing "run now" during a
+  scheduled run) returns at once and is recorded as SKIPPED with the reason. The lock is a session lock on a
+  connection of its own, so it holds across the job's commits and goes away with a process that dies.
+- The ``JobRun`` row is written in its own transaction before and after, so a failed run is recorded even
+  though the job's own transaction rolled back. It records who triggered it (beat, a user, the command line).
+- ``manage.py run_job --list`` lists the jobs with their schedules in words and their last runs;
+  ``manage.py run_job NAME`` runs one by hand.
+
+A job function takes no arguments, does its work through services, is idempotent (safe to run twice) and
+returns a dict of counts.
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 
+from celery.schedules import crontab
+from django.db import connections
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from .history import history_context
 from .models import JobRun
+from .notifications import notification_resend_queued
+from .services import heartbeat_record
 
 logger = logging.getLogger(__name__)
-JOBS: dict[str, Callable[[], dict]] = {}
+
+TASK_NAME = "common.run_job"  # the one Celery task that runs any job (common/tasks.py)
+LOCK_NAMESPACE = 20201120  # first key of pg_advisory_lock(int, int): "a job of this system"
+Schedule = crontab | timedelta
 
 
-def job(name: str):
-    """Register ``func`` as the periodic job ``name``."""
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[[], dict]
+    schedule: Schedule | None = None
+    description: str = ""
+    record_runs: bool = True  # False only for the minute heartbeat: it records itself (common.Heartbeat)
+
+    @property
+    def expires(self) -> float | None:
+        """Seconds after which beat's message is dropped if no worker took it: the next one will come."""
+        if isinstance(self.schedule, timedelta):
+            return max(self.schedule.total_seconds() * 0.8, 10)
+        return 3600.0 if self.schedule is not None else None
+
+    @property
+    def schedule_text(self) -> str:
+        return describe_schedule(self.schedule)
+
+
+JOBS: dict[str, Job] = {}
+
+
+def job(name: str, *, schedule: Schedule | None = None, description: str = "", record_runs: bool = True):
+    """Declare ``func`` as the job ``name`` ("app.what"), run by beat on ``schedule`` (None: by hand only)."""
 
     def register(func: Callable[[], dict]) -> Callable[[], dict]:
-        JOBS[name] = func
+        if name in JOBS and JOBS[name].func is not func:
+            raise ValueError(f"job {name!r} declared twice")
+        doc_lines = (func.__doc__ or "").strip().splitlines()
+        text = description or (doc_lines[0] if doc_lines else "")
+        JOBS[name] = Job(name, func, schedule, text, record_runs)
         return func
 
     return register
 
 
-def registered_jobs() -> dict[str, Callable[[], dict]]:
+def registered_jobs() -> dict[str, Job]:
     """Every job of every app (imports each app's ``jobs`` module once)."""
     autodiscover_modules("jobs")
     return JOBS
 
 
-def run_job(name: str, *, trigger: str = "beat") -> JobRun:
-    """Run the job ``name`` now and record the run; returns the JobRun (status SUCCEEDED or FAILED)."""
-    func = registered_jobs()[name]
-    run = JobRun.objects.create(job=name, trigger=trigger, started_at=timezone.now())
+def beat_schedule() -> dict[str, dict]:
+    """Celery beat's schedule: exactly the registered jobs that have a schedule, each run by name."""
+    return {
+        name: {
+            "task": TASK_NAME,
+            "schedule": j.schedule,
+            "args": [name],
+            "options": {"expires": j.expires} if j.expires else {},
+        }
+        for name, j in sorted(registered_jobs().items())
+        if j.schedule is not None
+    }
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 32-bit key for the job's name (crc32, the same in every process)."""
+    return zlib.crc32(name.encode()) - 2**31
+
+
+@contextmanager
+def job_lock(name: str) -> Iterator[bool]:
+    """Hold the advisory lock of job ``name`` while inside; yields False (and holds nothing) if it is taken.
+
+    The lock lives on a connection of its own (Django's alias "default" reopened under another alias would
+    share the settings): a session lock there is independent of the transactions the job commits or rolls
+    back on the default connection.
+    """
+    connection = connections.create_connection("default")
     try:
-        with history_context(source=f"job:{name}"):
-            counts = func() or {}
-    except Exception:  # noqa: BLE001  (recorded for ops; the next run retries)
-        logger.exception("job %s failed", name)
-        run.status = JobRun.Status.FAILED
-        run.error = traceback.format_exc()[-4000:]
-    else:
-        run.status = JobRun.Status.SUCCEEDED
-        run.counts = counts
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "error", "counts", "finished_at"])
-    return run
+        connection.set_autocommit(True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, _lock_key(name)])
+            (acquired,) = cursor.fetchone()
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, _lock_key(name)])
+    finally:
+        connection.close()
+
+
+def run_job(name: str, *, trigger: str = JobRun.Trigger.BEAT, user=None) -> JobRun | None:
+    """Run the job ``name`` now, unless it is already running; returns its JobRun.
+
+    SUCCEEDED or FAILED when it ran, SKIPPED (with the reason) when another run held the lock. ``user`` is the
+    staff member who asked for it (trigger USER), None for beat and the command line. A job declared with
+    ``record_runs=False`` returns None and writes no JobRun row.
+    """
+    declared = registered_jobs()[name]
+    with job_lock(name) as acquired:
+        if not acquired:
+            logger.info("job %s is already running; this %s run is skipped", name, trigger)
+            if not declared.record_runs:
+                return None
+            now = timezone.now()
+            return JobRun.objects.create(
+                job=name,
+                trigger=trigger,
+                triggered_by=user,
+                status=JobRun.Status.SKIPPED,
+                started_at=now,
+                finished_at=now,
+                note="another run of this job was in progress",
+            )
+        if not declared.record_runs:
+            with history_context(actor=user, source=f"job:{name}"):
+                declared.func()
+            return None
+        run = JobRun.objects.create(job=name, trigger=trigger, triggered_by=user, started_at=timezone.now())
+        try:
+            with history_context(actor=user, source=f"job:{name}"):
+                counts = declared.func() or {}
+        except Exception:  # noqa: BLE001  (recorded for ops; the next run retries)
+            logger.exception("job %s failed", name)
+            run.status = JobRun.Status.FAILED
+            run.error = traceback.format_exc()[-4000:]
+        else:
+            run.status = JobRun.Status.SUCCEEDED
+            run.counts = counts
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "counts", "finished_at"])
+        return run
+
+
+def last_runs(names) -> dict[str, JobRun]:
+    """The latest run of each job named (one query)."""
+    runs = JobRun.objects.filter(job__in=list(names)).order_by("job", "-started_at").distinct("job")
+    return {run.job: run for run in runs}
+
+
+# ---- schedules in words ------------------------------------------------------------------------------
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}" + ("" if n == 1 else "s")
+
+
+def describe_schedule(schedule: Schedule | None) -> str:
+    """The schedule in words, Asia/Shanghai: "every 5 minutes", "daily at 01:30", "by hand"."""
+    if schedule is None:
+        return "by hand (or started by another job)"
+    if isinstance(schedule, timedelta):
+        seconds = int(schedule.total_seconds())
+        for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+            if seconds % size == 0:
+                count = seconds // size
+                return f"every {unit}" if count == 1 else f"every {_plural(count, unit)}"
+        return f"every {_plural(seconds, 'second')}"
+    minute, hour = schedule._orig_minute, schedule._orig_hour
+    dom, month, dow = schedule._orig_day_of_month, schedule._orig_month_of_year, schedule._orig_day_of_week
+    at = None
+    if str(minute).isdigit() and str(hour).isdigit():
+        at = f"{int(hour):02d}:{int(minute):02d}"
+    if at and str(month) == "*":
+        if str(dom) == "*" and str(dow) == "*":
+            return f"daily at {at}"
+        if str(dom) == "*":
+            return f"at {at} on weekdays {dow} (0 = Sunday)"
+        if str(dow) == "*":
+            return f"at {at} on day {dom} of every month"
+    return f"cron {minute} {hour} {dom} {month} {dow}"
 
 
 # ---- the shared app's own jobs ----------------------------------------------------------------------
-@job("notifications.resend")
+@job("common.beat_heartbeat", schedule=timedelta(minutes=1), record_runs=False)
+def beat_heartbeat() -> dict:
+    """Record beat's tick (shown on /healthz): proves beat and a worker are alive."""
+    heartbeat_record(name="beat")
+    return {}
+
+
+@job("notifications.resend", schedule=timedelta(minutes=5))
 def resend_queued_notifications() -> dict:
     """Send SMS left queued: their Celery message was lost (broker down) or the backend failed."""
-    from .notifications import notification_resend_queued
-
     return {"sent": notification_resend_queued()}

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -34,10 +35,10 @@ class Notification(TimeStampedModel):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "待发送"
-        SENT = "sent", "已发送"
-        FAILED = "failed", "发送失败"
-        NO_PHONE = "no_phone", "无联系电话，未发送"
+        QUEUED = "queued", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        NO_PHONE = "no_phone", _("无联系电话，未发送")
 
     phone = models.CharField(max_length=20, blank=True)
     text = models.CharField(max_length=500)
@@ -62,23 +63,40 @@ class Notification(TimeStampedModel):
 
 
 class JobRun(models.Model):
-    """One run of a periodic job (common.jobs): when, how it ended, what it counted, and the error if any.
+    """One run of a periodic job (common.jobs): who started it, when, how it ended, what it counted, and the
+    error if any. A run that found the job already running is recorded as SKIPPED with the reason.
 
-    Shown to ops in the admin (定时任务运行记录); a job is re-run by hand with ``manage.py run_job NAME``.
+    Shown to ops in the admin (定时任务运行记录); a job is run by hand with ``manage.py run_job NAME``.
     """
 
     class Status(models.TextChoices):
         RUNNING = "running", _("运行中")
         SUCCEEDED = "succeeded", _("成功")
         FAILED = "failed", _("失败")
+        SKIPPED = "skipped", _("已跳过")
+
+    class Trigger(models.TextChoices):
+        BEAT = "beat", _("定时调度")
+        USER = "user", _("工作人员")
+        COMMAND = "command", _("命令行")
+        JOB = "job", _("其他任务")
 
     job = models.CharField(_("任务"), max_length=100)
-    trigger = models.CharField(_("触发方式"), max_length=20, default="beat")
+    trigger = models.CharField(_("触发方式"), max_length=20, choices=Trigger.choices, default=Trigger.BEAT)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("触发人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField(_("开始时间"))
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     counts = models.JSONField(_("计数"), default=dict, blank=True)
     error = models.TextField(_("错误"), blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("定时任务运行记录")

@@ -1,24 +1,17 @@
+"""The shared Celery tasks: one that runs any periodic job by name, one that sends a queued SMS."""
+
 from celery import shared_task
 
+from .jobs import TASK_NAME, run_job
+from .notifications import notification_send
 
-@shared_task(name="common.tasks.beat_heartbeat", ignore_result=True)
-def beat_heartbeat() -> None:
-    """Sent by beat every minute (CELERY_BEAT_SCHEDULE); shows on /healthz as beat's last tick."""
-    from .services import heartbeat_record
 
-    heartbeat_record(name="beat")
+@shared_task(name=TASK_NAME, ignore_result=True)
+def run_job_task(name: str) -> None:
+    """What beat sends for every scheduled job (common.jobs.beat_schedule); the job's lock keeps it single."""
+    run_job(name)
 
 
 @shared_task(name="common.send_notification", ignore_result=True)
 def send_notification(notification_id: int) -> None:
-    from .notifications import notification_send
-
     notification_send(notification_id=notification_id)
-
-
-@shared_task(name="common.tasks.resend_queued_notifications", ignore_result=True)
-def resend_queued_notifications() -> None:
-    """Every 5 minutes: messages whose Celery message was lost are sent here (idempotent)."""
-    from .jobs import run_job
-
-    run_job("notifications.resend")

@@ -4,13 +4,14 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from common import views as common_views
+from portal import views as portal_views
 
 admin.site.site_header = _("失业登记服务管理系统")
 admin.site.site_title = _("失业登记服务管理系统")
 admin.site.index_title = _("基础数据管理")
 
 urlpatterns = [
-    path("", common_views.home, name="home"),
+    path("", portal_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
     path(
         "login/",

@@ -1,7 +1,11 @@
-"""Staff roles. Each role is a Django group of the same name; `sync_roles` keeps their permissions.
+"""Staff roles. Each role is a Django group of the same name.
 
-The map below is the one place that says what each role may do; it runs after every migrate, so a later
-stage adds its permissions here and they reach existing installations on the next deploy.
+``ROLE_PERMISSIONS`` below is what each role may do in the shared apps; each stage declares its own in its
+``plugins.py``. The site shell (``portal.roles.sync_roles``) merges both into the groups after every migrate,
+so new permissions reach existing installations on the next deploy.
+
+Ask "is this user a supervisor?" with ``user.has_role(Role.SUPERVISOR)`` (superusers hold every role), never
+with a permission that stands in for a role.
 """
 
 from django.db import models
@@ -15,34 +19,15 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 
-REGISTRATION_VIEW = [
-    "registration.view_person",
-    "registration.view_application",
-    "registration.view_registration",
-    "registration.view_bundlerequest",
-]
-REGISTRATION_CASEWORK = [
-    *REGISTRATION_VIEW,
-    "registration.add_application",
-    "registration.change_application",
-    "registration.change_person",
-    "registration.add_bundlerequest",
-    "registration.change_bundlerequest",
-    "registration.reveal_id_number",
-]
-
 # "app_label.codename" per role. Unknown permissions are an error (a typo would silently grant nothing).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CASEWORKER: [
-        *REGISTRATION_CASEWORK,
         "offices.view_office",
         "offices.view_region",
         "workdays.view_calendarday",
         "codes.view_codeitem",
     ],
     Role.SUPERVISOR: [
-        *REGISTRATION_VIEW,
-        "registration.reveal_id_number",
         "offices.view_office",
         "offices.view_region",
         "offices.view_user",
@@ -51,8 +36,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.OPS: [
         "common.view_jobrun",
-        "registration.view_importbatch",
-        "registration.add_importbatch",
         "offices.view_office",
         "offices.view_region",
         "workdays.view_calendarday",

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils import timezone
 
+from offices.roles import Role
+
 from .selectors import urgency_counts, worklist, worklist_counts
 
 
@@ -16,7 +18,7 @@ def intake_panel(request: HttpRequest):
     now = timezone.now()
     pending = worklist(user)
     context = {"counts": worklist_counts(pending, now), "by_office": []}
-    if user.has_perm("offices.view_user"):  # supervisors: one line per office in their region
+    if user.has_role(Role.SUPERVISOR):  # one line per office in their region
         context["by_office"] = list(
             pending.order_by()
             .values("office__name")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from offices.scoping import scope_by_region
+from portal.plugins import timeline_providers
 
 from .idnumbers import normalize_citizen_id
 from .models import Application, Person, Registration
@@ -92,14 +93,15 @@ class TimelineEntry:
     url: str = ""
 
 
-# Later stages add what they know about a person: followup (contacts, services), deregistration (exit).
-# Each provider is ``callable(person) -> list[TimelineEntry]``; registered from the app's AppConfig.ready().
-TIMELINE_PROVIDERS: list = []
-
-
 def person_timeline(person: Person) -> list[TimelineEntry]:
-    """The whole lifecycle of a person, oldest first: applications, decisions, registrations, bundle requests,
-    notifications, and whatever later stages contribute."""
+    """The whole lifecycle of a person, oldest first: what every stage knows about them (each stage declares
+    its ``timeline_providers`` in its plugins.py; this stage's own is ``intake_timeline``)."""
+    entries = [entry for provider in timeline_providers() for entry in provider(person)]
+    return sorted(entries, key=lambda e: e.at)
+
+
+def intake_timeline(person: Person) -> list[TimelineEntry]:
+    """Stage 1's part of the timeline: applications, decisions, registrations, bundle requests, SMS."""
     from django.urls import reverse
 
     from common.models import Notification
@@ -152,9 +154,7 @@ def person_timeline(person: Person) -> list[TimelineEntry]:
                 n.text,
             )
         )
-    for provider in TIMELINE_PROVIDERS:
-        entries.extend(provider(person))
-    return sorted(entries, key=lambda e: e.at)
+    return entries
 
 
 def application_progress(number: str, id_number: str) -> Application | None:

@@ -7,11 +7,12 @@ working-day calendar come from the data migrations, exactly as in production.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from offices.models import Office, User
 from offices.roles import Role
@@ -143,3 +144,17 @@ def _migration_data(django_db_setup, django_db_blocker) -> Iterator[MigrationDat
 def committed_db(_migration_data: MigrationData, transactional_db) -> None:
     """Like ``transactional_db``, starting from the migrations' data in every test."""
     _migration_data.restore(connections[DEFAULT_DB_ALIAS])
+
+
+def test_database_url() -> str:
+    """The URL of the database this test session uses (pytest-django's test_… database), for subprocesses."""
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "postgres") + (f":{quote(s['PASSWORD'])}" if s["PASSWORD"] else "")
+    host = s["HOST"] or s.get("OPTIONS", {}).get("host", "")
+    if host.startswith("/"):  # a Unix socket folder (the embedded PostgreSQL)
+        return f"postgresql://{auth}@/{s['NAME']}?host={host}"
+    port = f":{s['PORT']}" if s["PORT"] else ""
+    return f"postgresql://{auth}@{host}{port}/{s['NAME']}"
+
+
+test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test

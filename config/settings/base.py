@@ -3,7 +3,6 @@
 local.py (make run), test.py (make test) and production.py (gunicorn in docker-compose) only add what differs.
 """
 
-from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,6 +38,8 @@ INSTALLED_APPS = [
     "offices",
     "workdays",
     "codes",
+    # the site shell: home page, navigation, role sync, demo loader; reads each stage's plugins.py
+    "portal",
     # the lifecycle: 申请/登记 → 服务 → 退出, then statistics and the national exchange
     "registration",
     "followup",
@@ -76,7 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "common.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     }
@@ -133,6 +134,7 @@ CACHES = {
 # ---- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None  # jobs record their own runs in the database
+CELERY_RESULT_EXPIRES = None  # no results kept, so no "celery.backend_cleanup" entry in beat's schedule
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -150,28 +152,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-# Every periodic job, in one reviewed table; times are Asia/Shanghai (celery.schedules.crontab).
-# Later stages add theirs here.
-CELERY_BEAT_SCHEDULE = {
-    # Every minute: proves beat and a worker are alive; /healthz reports the time of the last tick.
-    "beat-heartbeat": {
-        "task": "common.tasks.beat_heartbeat",
-        "schedule": timedelta(minutes=1),
-        "options": {"expires": 50},
-    },
-    # Every 5 minutes: send messages left queued (their Celery message was lost or the backend failed).
-    "resend-queued-notifications": {
-        "task": "common.tasks.resend_queued_notifications",
-        "schedule": timedelta(minutes=5),
-        "options": {"expires": 240},
-    },
-    # Every 5 minutes: graduate lists left queued (lost message) or stuck running (dead worker) go again.
-    "resume-import-batches": {
-        "task": "registration.tasks.resume_import_batches",
-        "schedule": timedelta(minutes=5),
-        "options": {"expires": 240},
-    },
-}
+# Every periodic job is declared once, with its schedule, in its app's jobs.py (common.jobs.job); beat's
+# schedule is built from those declarations (common.beat.RegistryScheduler). `manage.py run_job --list` shows
+# them in words. Times are Asia/Shanghai.
+CELERY_BEAT_SCHEDULER = "common.beat:RegistryScheduler"
 
 # ---- notifications ------------------------------------------------------------------------------
 # Dotted path of the SMS backend (an object with send(phone, text) raising common.notifications.SmsError).

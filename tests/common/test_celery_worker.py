@@ -10,27 +10,16 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from common.models import Heartbeat, Notification
 from common.notifications import notification_queue
-from common.tasks import beat_heartbeat
+from common.tasks import run_job_task
+from tests.conftest import test_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _test_database_url() -> str:
-    """The URL of the database this test session uses (pytest-django's test_… database)."""
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "postgres") + (f":{quote(s['PASSWORD'])}" if s["PASSWORD"] else "")
-    host = s["HOST"] or s.get("OPTIONS", {}).get("host", "")
-    if host.startswith("/"):  # a Unix socket folder (the embedded PostgreSQL)
-        return f"postgresql://{auth}@/{s['NAME']}?host={host}"
-    port = f":{s['PORT']}" if s["PORT"] else ""
-    return f"postgresql://{auth}@{host}{port}/{s['NAME']}"
 
 
 @pytest.fixture
@@ -39,7 +28,7 @@ def celery_worker_process(committed_db):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": test_database_url(),
     }
     proc = subprocess.Popen(
         [
@@ -129,7 +118,7 @@ def test_it_does_not_send_a_message_whose_transaction_rolled_back(celery_worker_
 
 
 def test_it_records_beats_tick_when_the_worker_runs_the_heartbeat(celery_worker_process):
-    beat_heartbeat.delay()  # what beat sends every minute
+    run_job_task.delay("common.beat_heartbeat")  # what beat sends every minute
     assert wait_for(lambda: Heartbeat.objects.filter(name="beat").exists()), worker_log(celery_worker_process)
 
 

@@ -1,13 +1,11 @@
 """Regions (GB/T 2260 tree), role groups and the staff handler name (AAE011)."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from offices.models import Region, User
-from offices.roles import ROLE_PERMISSIONS, Role
-from offices.signals import sync_roles
+from offices.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -42,17 +40,6 @@ def test_it_knows_county_level_regions_all_over_china():
 def test_it_rejects_a_region_code_that_is_not_six_digits():
     with pytest.raises(IntegrityError), transaction.atomic():
         Region.objects.create(code="4108", name="坏代码", level=Region.Level.COUNTY, parent_id="410800")
-
-
-def test_it_creates_every_role_group_with_its_permissions():
-    sync_roles()
-    for role, perms in ROLE_PERMISSIONS.items():
-        group = Group.objects.get(name=role)
-        got = {
-            f"{p.content_type.app_label}.{p.codename}"
-            for p in group.permissions.select_related("content_type")
-        }
-        assert got == set(perms)
 
 
 def test_it_gives_users_their_roles_through_groups(caseworker_jiefang, supervisor_jiaozuo):

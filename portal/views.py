@@ -1,0 +1,35 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+
+from offices.roles import Role
+
+from .plugins import home_panels
+
+
+def panels_for(request: HttpRequest) -> list[str]:
+    """The HTML of every stage panel this user gets, in INSTALLED_APPS order."""
+    return [
+        render_to_string(template, context, request=request)
+        for provider in home_panels()
+        if (panel := provider(request)) is not None
+        for template, context in [panel]
+    ]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role's start page: who and where I am, then the panels of every stage for me."""
+    user = request.user
+    office = user.office
+    context = {
+        "office": office,
+        "region": office.region if office else None,
+        "is_caseworker": user.has_role(Role.CASEWORKER),
+        "is_supervisor": user.has_role(Role.SUPERVISOR),
+        "is_ops": user.has_role(Role.OPS),
+        "is_administrator": user.has_role(Role.ADMINISTRATOR),
+        "stage_panels": panels_for(request),
+    }
+    return render(request, "portal/home.html", context)

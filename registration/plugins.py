@@ -1,0 +1,42 @@
+"""How stage 1 (申请/登记) plugs into the site shell (portal.plugins): navigation, role permissions, the intake
+panel on the home page, its part of the person timeline and its demo data."""
+
+from django.utils.translation import gettext_lazy as _
+
+from offices.roles import Role
+from portal.plugins import NavItem, Plugin
+
+VIEW = [
+    "registration.view_person",
+    "registration.view_application",
+    "registration.view_registration",
+    "registration.view_bundlerequest",
+]
+CASEWORK = [
+    *VIEW,
+    "registration.add_application",
+    "registration.change_application",
+    "registration.change_person",
+    "registration.add_bundlerequest",
+    "registration.change_bundlerequest",
+    "registration.reveal_id_number",
+]
+
+plugin = Plugin(
+    nav=[
+        NavItem(_("待办申请"), "registration:worklist", perm="registration.view_application"),
+        NavItem(_("窗口受理"), "registration:application_new", perm="registration.add_application"),
+        NavItem(_("人员查询"), "registration:person_search", perm="registration.view_person"),
+        NavItem(
+            _("数据导入"), "registration:import_list", perm="registration.view_importbatch", ops_tool=True
+        ),
+    ],
+    role_permissions={
+        Role.CASEWORKER: CASEWORK,
+        Role.SUPERVISOR: [*VIEW, "registration.reveal_id_number"],
+        Role.OPS: ["registration.view_importbatch", "registration.add_importbatch"],
+    },
+    home_panels=["registration.home.intake_panel"],
+    timeline_providers=["registration.selectors.intake_timeline"],
+    demo_data="registration.demo.load_demo_people",
+)
