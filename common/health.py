@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -49,7 +50,7 @@ def beat_last_tick(database_ok: bool) -> dict:
 def health_report() -> tuple[dict, int]:
     """The report and its HTTP status: 200 while the database answers, 503 when it does not."""
     database = check_database()
-    report = {
+    report: dict[str, Any] = {
         "database": database,
         "broker": check_broker(),
         "beat": beat_last_tick(database["ok"]),

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from celery.schedules import crontab
 from django.db import connections
@@ -207,19 +208,24 @@ def describe_schedule(schedule: Schedule | None) -> str:
                 count = seconds // size
                 return f"every {unit}" if count == 1 else f"every {_plural(count, unit)}"
         return f"every {_plural(seconds, 'second')}"
-    minute, hour = schedule._orig_minute, schedule._orig_hour
-    dom, month, dow = schedule._orig_day_of_month, schedule._orig_month_of_year, schedule._orig_day_of_week
-    at = None
-    if str(minute).isdigit() and str(hour).isdigit():
-        at = f"{int(hour):02d}:{int(minute):02d}"
-    if at and str(month) == "*":
-        if str(dom) == "*" and str(dow) == "*":
+    schedule_: Any = schedule  # celery-types leaves out crontab's expanded fields (sets of ints)
+    minutes, hours = sorted(schedule_.minute), sorted(schedule_.hour)
+    every_day_of_month = len(schedule_.day_of_month) == 31
+    every_month = len(schedule_.month_of_year) == 12
+    every_weekday = len(schedule_.day_of_week) == 7
+    if len(minutes) == 1 and len(hours) == 1 and every_month:
+        at = f"{hours[0]:02d}:{minutes[0]:02d}"
+        if every_day_of_month and every_weekday:
             return f"daily at {at}"
-        if str(dom) == "*":
-            return f"at {at} on weekdays {dow} (0 = Sunday)"
-        if str(dow) == "*":
-            return f"at {at} on day {dom} of every month"
-    return f"cron {minute} {hour} {dom} {month} {dow}"
+        if every_day_of_month:
+            names = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+            return f"at {at} on " + ", ".join(names[d] for d in sorted(schedule_.day_of_week))
+        if every_weekday:
+            days = ", ".join(str(d) for d in sorted(schedule_.day_of_month))
+            return f"at {at} on day {days} of every month"
+    if len(hours) == 24 and every_day_of_month and every_month and every_weekday:
+        return "at minutes " + ", ".join(str(m) for m in minutes) + " of every hour"
+    return f"crontab {schedule!r}"
 
 
 # ---- the shared app's own jobs ----------------------------------------------------------------------

@@ -36,7 +36,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["is_active", "is_staff", "groups", "office"]
     search_fields = ["username", "handler_name", "first_name", "last_name"]
     fieldsets = [
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("经办信息"), {"fields": ["office", "handler_name"]}),
     ]
     add_fieldsets = [

@@ -68,7 +68,7 @@ class Region(models.Model):
 
     def save(self, *args, **kwargs):
         # path is derived data (like a cached column), not a business rule: keep it in step with parent.
-        self.path = f"{self.parent.path if self.parent_id else ''}{self.code}/"
+        self.path = f"{self.parent.path if self.parent is not None else ''}{self.code}/"
         super().save(*args, **kwargs)
 
     def is_within(self, other: "Region") -> bool:
@@ -151,4 +151,4 @@ class User(AbstractUser):
 
     @property
     def role_labels(self) -> list[str]:
-        return [Role(r).label for r in Role.values if r in self.roles]
+        return [str(Role(r).label) for r in Role.values if r in self.roles]

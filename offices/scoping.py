@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -69,5 +70,5 @@ def get_in_scope_or_404(queryset: QuerySet[M], user, field: str = "region", **lo
     """
     try:
         return scope_by_region(queryset, user, field).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc

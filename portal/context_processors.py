@@ -11,7 +11,7 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [{"label": _("首页"), "url": reverse("home"), "key": "home"}]
+    items: list[dict[str, object]] = [{"label": _("首页"), "url": reverse("home"), "key": "home"}]
     for item in nav_items():
         if item.visible_to(user):
             items.append(

@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
+from offices.auth import AuthenticatedHttpRequest
 from offices.roles import Role
 
 from .plugins import home_panels
@@ -19,7 +20,7 @@ def panels_for(request: HttpRequest) -> list[str]:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each role's start page: who and where I am, then the panels of every stage for me."""
     user = request.user
     office = user.office

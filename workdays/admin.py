@@ -37,15 +37,15 @@ class LoadYearForm(forms.Form):
     replace = forms.BooleanField(label=_("覆盖已有年度（更正）"), required=False)
 
     def clean_holidays(self):
-        return _parse_dates(self.cleaned_data["holidays"], self.fields["holidays"].label)
+        return _parse_dates(self.cleaned_data["holidays"], str(self.fields["holidays"].label))
 
     def clean_adjusted_workdays(self):
         return _parse_dates(
-            self.cleaned_data.get("adjusted_workdays") or "", self.fields["adjusted_workdays"].label
+            self.cleaned_data.get("adjusted_workdays") or "", str(self.fields["adjusted_workdays"].label)
         )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         year = data.get("year")
         for key in ("holidays", "adjusted_workdays"):
             label = self.fields[key].label

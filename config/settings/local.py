@@ -17,7 +17,8 @@ DEMO_DATA = env.bool("DEMO_DATA", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret-3f9c1e7a")
 # Static files straight from static/ without collectstatic.
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT = None  # no collectstatic outside production; WhiteNoise serves from static/ via the finders
+# No collectstatic outside production; WhiteNoise serves from static/ via the finders.
+STATIC_ROOT = None  # type: ignore[assignment]  # base.py's is a Path; None is what switches it off
 WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -8,7 +8,8 @@ DEMO_DATA = False
 SECRET_KEY = "test-only-not-a-secret"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never used outside tests
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT = None  # no collectstatic outside production; WhiteNoise serves from static/ via the finders
+# No collectstatic outside production; WhiteNoise serves from static/ via the finders.
+STATIC_ROOT = None  # type: ignore[assignment]  # base.py's is a Path; None is what switches it off
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -103,7 +103,8 @@ def test_it_describes_schedules_in_words():
         jobs.describe_schedule(crontab(hour=8, minute=0, day_of_month=1))
         == "at 08:00 on day 1 of every month"
     )
-    assert jobs.describe_schedule(crontab(minute="*/15")) == "cron */15 * * * *"
+    assert jobs.describe_schedule(crontab(minute="*/15")) == "at minutes 0, 15, 30, 45 of every hour"
+    assert jobs.describe_schedule(crontab(hour=7, minute=5, day_of_week="mon")) == "at 07:05 on Monday"
     assert jobs.describe_schedule(None).startswith("by hand")
 
 
