@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -221,3 +222,15 @@ def test_it_shows_the_run_history_to_ops_only(client, ops_jiaozuo, caseworker_ji
     assert response.status_code == 200 and "notifications.resend" in response.content.decode()
     client.force_login(caseworker_jiefang)
     assert client.get(url).status_code == 302  # not staff: sent to the admin login
+
+
+def test_the_readme_lists_exactly_the_declared_jobs_with_their_schedules():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Scheduled jobs") : readme.index("## Operating")]
+    rows = re.findall(r"^\| `([\w.]+)` \| ([^|]+) \|", section, flags=re.MULTILINE)
+    production_jobs = {
+        name: declared.schedule_text
+        for name, declared in jobs.registered_jobs().items()
+        if not name.startswith("example_stage.")  # the stage that exists only in the test settings
+    }
+    assert {name: schedule.strip() for name, schedule in rows} == production_jobs
