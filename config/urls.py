@@ -4,8 +4,11 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from common import views as common_views
+from offices.security import StaffAdminSite
 from portal import views as portal_views
 
+# With ADMIN_OTP_REQUIRED on, the admin sign-in also asks for a TOTP one-time password (offices/security.py).
+admin.site.__class__ = StaffAdminSite
 admin.site.site_header = _("失业登记服务管理系统")
 admin.site.site_title = _("失业登记服务管理系统")
 admin.site.index_title = _("基础数据管理")

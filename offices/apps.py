@@ -7,3 +7,6 @@ class OfficesConfig(AppConfig):
 
     name = "offices"
     verbose_name = _("区划与经办机构")
+
+    def ready(self) -> None:
+        from . import security  # noqa: F401  (connects the failed sign-in log)

@@ -8,7 +8,7 @@ from django.db import transaction
 from .models import Office, Region, User
 from .roles import Role
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "demo-12345"  # three character classes, like every password (offices/passwords.py)
 
 # Jiaozuo's 城乡一体化示范区 has no GB/T 2260 code; offices there use a locally assigned one.
 LOCAL_REGIONS = [("410871", "焦作市城乡一体化示范区", "410800")]

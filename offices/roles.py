@@ -63,5 +63,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "codes.view_codeitem",
         "codes.add_codeitem",
         "codes.change_codeitem",
+        # sign-in protection: read the failures, unlock by deleting a lockout, register TOTP devices
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accessfailurelog",
+        "axes.view_accesslog",
+        "otp_totp.view_totpdevice",
+        "otp_totp.add_totpdevice",
+        "otp_totp.change_totpdevice",
+        "otp_totp.delete_totpdevice",
     ],
 }

@@ -34,9 +34,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
-from django.apps import apps
+from django.apps import AppConfig, apps
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string, module_has_submodule
@@ -77,7 +79,7 @@ def plugins() -> tuple[Plugin, ...]:
     """The declaration of every installed app that has a ``plugins`` module, in INSTALLED_APPS order."""
     found = []
     for config in apps.get_app_configs():
-        if config.name == __package__ or not module_has_submodule(config.module, PLUGINS_MODULE):
+        if not _is_stage_candidate(config) or not module_has_submodule(config.module, PLUGINS_MODULE):
             continue
         module = import_module(f"{config.name}.{PLUGINS_MODULE}")
         plugin = getattr(module, "plugin", None)
@@ -94,6 +96,12 @@ def plugins() -> tuple[Plugin, ...]:
             )
         )
     return tuple(found)
+
+
+def _is_stage_candidate(config: AppConfig) -> bool:
+    """An app of this project (not Django's nor a library's, such as django_otp.plugins) other than the shell."""
+    top_level = config.name.split(".")[0]
+    return config.name != __package__ and (Path(settings.BASE_DIR) / top_level / "__init__.py").is_file()
 
 
 def _callables(paths: Iterable[str]) -> list[Callable[..., Any]]:

@@ -247,7 +247,7 @@ def cmd_run() -> int:
         )
         log(f"ready: http://127.0.0.1:{port}/  (health: http://127.0.0.1:{port}/healthz)")
         log(
-            "demo logins (password demo12345): caseworker_jiefang, caseworker_wenxian, "
+            "demo logins (password demo-12345): caseworker_jiefang, caseworker_wenxian, "
             "supervisor_jiaozuo, ops_jiaozuo, admin"
         )
         log("Ctrl-C stops everything")

@@ -3,6 +3,7 @@
 local.py (make run), test.py (make test) and production.py (gunicorn in docker-compose) only add what differs.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -33,6 +34,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "axes",  # failed sign-ins and lockouts (offices/security.py)
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # optional second factor for the admin site (ADMIN_OTP_REQUIRED)
     # shared reference data (depends on none of the lifecycle apps)
     "common",
     "offices",
@@ -57,10 +61,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "offices.security.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Puts the acting user and URL into the history context of every write in the request.
     "pghistory.middleware.HistoryMiddleware",
+    # Last, as django-axes requires: refuses sign-ins from locked-out accounts and addresses.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -95,13 +103,34 @@ AUTH_USER_MODEL = "offices.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# 等保2.0 level 3: at least 8 characters of at least three classes, not the user name, not a common one.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "offices.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "offices.passwords.NotUsernameValidator"},
 ]
-SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)  # a working day
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out sign-ins before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Absolute session length (a working day) and the idle limit after which a staff member is signed out.
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_IDLE_TIMEOUT = env.int("DJANGO_SESSION_IDLE_TIMEOUT", default=30 * 60)
+# Lockout after repeated wrong passwords, per account and (separately) per client address; an administrator
+# unlocks in the admin (访问尝试: delete the attempt) or with `manage.py axes_reset_username NAME`.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "offices.security.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"
+# Administrators must confirm a one-time password (TOTP, django-otp) to enter the admin site when this is on.
+ADMIN_OTP_REQUIRED = env.bool("ADMIN_OTP_REQUIRED", default=False)
+OTP_TOTP_ISSUER = "失业登记服务管理系统"
 
 # ---- i18n: Simplified Chinese first, English available -----------------------------------------
 LANGUAGE_CODE = "zh-hans"
