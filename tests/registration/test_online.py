@@ -9,16 +9,12 @@ from datetime import date, datetime
 import pytest
 from django.urls import reverse
 
-from offices.models import Office, Region
-from registration.idnumbers import check_character
+from offices.models import Office
 from registration.models import Application, Person, RejectionReason
-from registration.services import (
-    PersonData,
-    application_register,
-    application_reject,
-    application_submit,
-)
+from registration.services import application_register, application_reject
 from workdays.calendar import SHANGHAI
+
+from .factories import citizen_id, person_data, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +23,11 @@ STATUS = reverse("apply:status")
 NOT_FOUND = "未找到与申请编号和证件号码相符的申请"
 
 
-def citizen_id(first17: str = "41080219900101123") -> str:
-    """A valid 18-character citizen ID (GB 11643 check character computed)."""
-    return first17 + check_character(first17)
-
-
-ID_ZHANG = citizen_id("41080219900101123")  # male, born 1990-01-01
-ID_LI = citizen_id("41080219851212002")  # female, born 1985-12-12
+ID_ZHANG = citizen_id(date(1990, 1, 1), seq=123, male=True)
+ID_LI = citizen_id(date(1985, 12, 12), seq=2, male=False)
+ID_NOBODY = citizen_id(date(1970, 1, 1), seq=1)  # no application has it
+ZHANG = person_data(id_number=ID_ZHANG, name="张三", phone="13800000000")
+ONLINE = Application.Channel.ONLINE
 
 
 @pytest.fixture(autouse=True)
@@ -62,19 +56,6 @@ def form_data(**overrides) -> dict:
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-
-
-def submit(**person_overrides) -> Application:
-    """An application made through the service (as another channel would)."""
-    person = {"id_type": "01", "id_number": ID_ZHANG, "name": "张三", "phone": "13800000000"}
-    person.update(person_overrides)
-    return application_submit(
-        person=PersonData(**person),
-        channel=Application.Channel.ONLINE,
-        basis=Application.Basis.HUKOU,
-        region=Region.objects.get(code="410802"),
-        commitment_accepted=True,
-    )
 
 
 # ---- the form -----------------------------------------------------------------------------------------
@@ -253,14 +234,14 @@ def test_it_puts_an_invalid_citizen_id_error_next_to_the_number(client, office_j
 
 
 def test_it_accepts_a_lowercase_x_check_character(client, office_jiefang):
-    first17 = next(
-        f"41080219900101{n:03d}" for n in range(1000) if check_character(f"41080219900101{n:03d}") == "X"
+    ending_in_x = next(
+        number for seq in range(1000) if (number := citizen_id(date(1990, 1, 1), seq=seq)).endswith("X")
     )
 
-    response = client.post(APPLY, form_data(id_number=first17 + "x"))
+    response = client.post(APPLY, form_data(id_number=ending_in_x[:17] + "x"))
 
     assert response.status_code == 302
-    assert Person.objects.get().id_number == first17 + "X"
+    assert Person.objects.get().id_number == ending_in_x
 
 
 def test_it_asks_sex_and_birth_date_only_for_other_documents(client, office_jiefang):
@@ -308,7 +289,7 @@ def test_it_stops_taking_applications_politely_beyond_the_loaded_calendar(
 
 
 def test_it_refuses_a_duplicate_without_revealing_the_existing_case(client, office_jiefang):
-    existing = submit()
+    existing = submit(channel=ONLINE, person=ZHANG)
 
     response = client.post(APPLY, form_data(name="张三", phone="13999999999"))
 
@@ -322,7 +303,9 @@ def test_it_refuses_a_duplicate_without_revealing_the_existing_case(client, offi
 
 
 def test_it_refuses_a_duplicate_of_an_active_registration_too(client, office_jiefang, caseworker_jiefang):
-    registration = application_register(application=submit(), user=caseworker_jiefang)
+    registration = application_register(
+        application=submit(channel=ONLINE, person=ZHANG), user=caseworker_jiefang
+    )
 
     response = client.post(APPLY, form_data())
 
@@ -408,7 +391,7 @@ def test_the_login_page_links_applicants_to_both_pages(client):
 # ---- the progress query -------------------------------------------------------------------------------
 def test_it_shows_the_progress_for_the_right_pair(client, office_jiefang):
     Office.objects.filter(pk=office_jiefang.pk).update(phone="0391-1234567")
-    application = submit()
+    application = submit(channel=ONLINE, person=ZHANG)
 
     response = client.post(STATUS, {"number": application.number.lower(), "id_number": ID_ZHANG})
 
@@ -432,10 +415,10 @@ def test_it_prefills_the_number_from_the_confirmation_link(client, office_jiefan
 
 @pytest.mark.parametrize("case", ["wrong id", "unknown number", "someone else's id"])
 def test_it_gives_one_generic_answer_to_a_wrong_pair_and_reveals_nothing(client, office_jiefang, case):
-    application = submit()
-    submit(id_number=ID_LI, name="李四")
+    application = submit(channel=ONLINE, person=ZHANG)
+    submit(channel=ONLINE, person=person_data(id_number=ID_LI, name="李四"))
     number, id_number = {
-        "wrong id": (application.number, citizen_id("41080219700101001")),
+        "wrong id": (application.number, ID_NOBODY),
         "unknown number": ("SQ2026112399999999", ID_ZHANG),
         "someone else's id": (application.number, ID_LI),
     }[case]
@@ -454,7 +437,7 @@ def test_it_gives_one_generic_answer_to_a_wrong_pair_and_reveals_nothing(client,
 
 
 def test_it_answers_a_wrong_number_and_a_wrong_id_alike(client, office_jiefang):
-    application = submit()
+    application = submit(channel=ONLINE, person=ZHANG)
 
     def answer(number: str, id_number: str) -> str:
         html = client.post(STATUS, {"number": number, "id_number": id_number}).content.decode()
@@ -462,8 +445,7 @@ def test_it_answers_a_wrong_number_and_a_wrong_id_alike(client, office_jiefang):
         html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
         return html.replace(number, "N").replace(id_number, "I")
 
-    other_id = citizen_id("41080219700101001")
-    assert answer(application.number, other_id) == answer("SQ2026112399999999", other_id)
+    assert answer(application.number, ID_NOBODY) == answer("SQ2026112399999999", ID_NOBODY)
 
 
 def test_it_names_the_missing_query_fields(client):
@@ -478,7 +460,10 @@ def test_it_shows_a_rejected_application_with_its_reason_and_explanation(
     client, office_jiefang, caseworker_jiefang
 ):
     application = application_reject(
-        application=submit(), user=caseworker_jiefang, reason=RejectionReason.EMPLOYED, note="内部说明"
+        application=submit(channel=ONLINE, person=ZHANG),
+        user=caseworker_jiefang,
+        reason=RejectionReason.EMPLOYED,
+        note="内部说明",
     )
 
     html = client.post(STATUS, {"number": application.number, "id_number": ID_ZHANG}).content.decode()
@@ -493,7 +478,7 @@ def test_it_shows_a_rejected_application_with_its_reason_and_explanation(
 def test_it_shows_a_registered_application_with_its_registration_number(
     client, office_jiefang, caseworker_jiefang
 ):
-    application = submit()
+    application = submit(channel=ONLINE, person=ZHANG)
     registration = application_register(application=application, user=caseworker_jiefang)
 
     html = client.post(STATUS, {"number": application.number, "id_number": ID_ZHANG}).content.decode()
@@ -504,7 +489,7 @@ def test_it_shows_a_registered_application_with_its_registration_number(
 
 def test_it_limits_queries_per_client_address_per_hour(client, settings, office_jiefang):
     settings.PROGRESS_QUERY_LIMIT_PER_HOUR = 3
-    application = submit()
+    application = submit(channel=ONLINE, person=ZHANG)
     right = {"number": application.number, "id_number": ID_ZHANG}
     wrong = {"number": "SQ2026112399999999", "id_number": ID_ZHANG}
 
