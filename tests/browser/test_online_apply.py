@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from playwright.sync_api import Page, expect
 
 from offices.models import Office
-from registration.idnumbers import check_character
 from registration.models import Application
+from tests.registration.factories import citizen_id
 from workdays.calendar import SHANGHAI
 
-ID_NUMBER = "41080219900101123" + check_character("41080219900101123")
+ID_NUMBER = citizen_id(date(1990, 1, 1), seq=123)
 
 
 def test_an_applicant_applies_online_queries_progress_and_a_caseworker_decides_it(

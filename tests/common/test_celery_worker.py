@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def celery_worker_process(committed_db):
-    """A `celery worker` subprocess on the test database and the test Redis; stopped after the test."""
+    """A `celery worker` subprocess on the test database and the test Redis, starting from an empty queue;
+    stopped after the test."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -43,6 +44,7 @@ def celery_worker_process(committed_db):
             "info",
             "--without-mingle",
             "--without-gossip",
+            "--purge",  # tasks queued by earlier tests that had no worker (browser tests) are not ours
             "-n",
             f"test-{uuid.uuid4().hex[:8]}@%h",
         ],
@@ -107,13 +109,24 @@ def test_it_sends_a_message_queued_in_a_transaction_once_it_commits(celery_worke
     assert message.attempts == 1 and message.sent_at is not None
 
 
-def test_it_does_not_send_a_message_whose_transaction_rolled_back(celery_worker_process):
+def test_it_does_not_hand_a_message_whose_transaction_rolled_back_to_the_worker(celery_worker_process):
     class Rollback(Exception):
         pass
 
     with pytest.raises(Rollback), transaction.atomic():
         notification_queue(phone="13800000010", text="不应发送", ref="test:rollback")
         raise Rollback
+    # A message queued afterwards reaches the worker; one queued before it (in the rolled-back transaction)
+    # would have been received first, by the same single worker.
+    with transaction.atomic():
+        later = notification_queue(phone="13800000011", text="测试短信", ref="test:after-rollback")
+    sent = wait_for(lambda: Notification.objects.get(pk=later.pk).status == Notification.Status.SENT)
+    assert sent, worker_log(celery_worker_process)
+    log = worker_log(celery_worker_process)
+    received = [
+        line for line in log.splitlines() if "common.send_notification[" in line and "received" in line
+    ]
+    assert len(received) == 1, log
     assert not Notification.objects.filter(ref="test:rollback").exists()
 
 

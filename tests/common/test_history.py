@@ -1,5 +1,7 @@
 """Append-only history of changes with who and when, proven on offices and staff (later stages reuse it)."""
 
+import re
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
@@ -93,7 +95,15 @@ def test_it_shows_the_history_in_the_admin(client, office_jiefang, db):
     from offices.models import User
 
     admin = User.objects.create_superuser(username="root", password="x-pass-12345", handler_name="管理员")
+    with history_context(actor=admin, source="test:rename"):
+        office_jiefang.name = "解放区人社局就业中心"
+        office_jiefang.save()
     client.force_login(admin)
     assert client.get(reverse("admin:index")).status_code == 200
     response = client.get(reverse("admin:pghistory_middlewareevents_changelist"))
     assert response.status_code == 200
+    rows = re.findall(r"<tr>.*?</tr>", response.content.decode(), re.S)
+    (renamed,) = [row for row in rows if "解放区人社局就业中心" in row]  # in the change's diff
+    assert '<td class="field-pgh_obj_model">offices.Office</td>' in renamed
+    assert f'<td class="field-pgh_obj_id">{office_jiefang.pk}</td>' in renamed
+    assert f'<td class="field-user nowrap">{admin}</td>' in renamed

@@ -93,7 +93,6 @@ def test_it_shows_the_caseworker_their_pending_overdue_and_due_today_counts(
     assert '<strong id="intake-total">2</strong>' in html
     assert '<strong id="intake-overdue">1</strong>' in html
     assert '<strong id="intake-today">1</strong>' in html
-    assert "将在登记受理功能上线后" not in html
 
 
 def test_it_shows_the_supervisor_the_counts_by_office(

@@ -19,12 +19,12 @@ from common.history import history_for
 from offices.models import Office
 from offices.roles import Role
 from registration import imports
-from registration.idnumbers import check_character
 from registration.imports import ImportFileError, comparison_import, graduates_import
 from registration.models import Application, ComparisonRecord, ImportBatch, Person, Verification
-from registration.services import PersonData, application_submit
 from registration.tasks import process_import_batch
 from tests.conftest import make_staff
+
+from .factories import citizen_id, person_data, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +40,9 @@ GRADUATE_HEADERS = [
 COMPARISON_HEADERS = ["身份证号", "姓名", "单位名称", "开始日期", "结束日期"]
 
 
-def make_id(seq: int, born: date = date(2002, 5, 1), region: str = "410802") -> str:
-    first17 = f"{region}{born:%Y%m%d}{seq:03d}"
-    return first17 + check_character(first17)
+def make_id(seq: int) -> str:
+    """The citizen ID of graduate number ``seq`` of these lists (born 2002-05-01 in 解放区)."""
+    return citizen_id(date(2002, 5, 1), seq=seq)
 
 
 def xlsx_file(
@@ -187,13 +187,9 @@ def test_it_reports_a_registration_region_outside_the_importers_scope(ops_jiaozu
 
 
 def test_it_skips_a_graduate_who_already_applied_at_the_counter(ops_jiaozuo, caseworker_jiefang):
-    existing = application_submit(
-        person=PersonData(id_type="01", id_number=make_id(1), name="毕业生1", address="解放路1号"),
-        channel=Application.Channel.COUNTER,
-        basis=Application.Basis.RESIDENCE,
-        region=caseworker_jiefang.office.region,
-        commitment_accepted=True,
-        received_by=caseworker_jiefang,
+    existing = submit(
+        user=caseworker_jiefang,
+        person=person_data(id_number=make_id(1), name="毕业生1", address="解放路1号", phone=""),
     )
 
     batch = graduates_import(file=xlsx_file(graduates(2)), user=ops_jiaozuo)
@@ -205,15 +201,11 @@ def test_it_skips_a_graduate_who_already_applied_at_the_counter(ops_jiaozuo, cas
 
 
 def test_it_keeps_what_the_list_does_not_say_about_a_known_person(ops_jiaozuo, caseworker_jiefang):
-    earlier = application_submit(
-        person=PersonData(
-            id_type="01", id_number=make_id(1), name="毕业生1", address="解放路1号", education="20"
+    earlier = submit(
+        user=caseworker_jiefang,
+        person=person_data(
+            id_number=make_id(1), name="毕业生1", address="解放路1号", education="20", phone=""
         ),
-        channel=Application.Channel.COUNTER,
-        basis=Application.Basis.RESIDENCE,
-        region=caseworker_jiefang.office.region,
-        commitment_accepted=True,
-        received_by=caseworker_jiefang,
     )
     Application.objects.filter(pk=earlier.pk).update(
         status=Application.Status.WITHDRAWN, decided_at=timezone.now()
@@ -267,13 +259,8 @@ def test_it_lets_the_comparison_find_employment_after_a_social_insurance_import(
     assert ComparisonRecord.objects.filter(batch=batch).count() == 2
 
     def apply(seq: int, name: str) -> Application:
-        return application_submit(
-            person=PersonData(id_type="01", id_number=make_id(seq), name=name),
-            channel=Application.Channel.COUNTER,
-            basis=Application.Basis.RESIDENCE,
-            region=caseworker_jiefang.office.region,
-            commitment_accepted=True,
-            received_by=caseworker_jiefang,
+        return submit(
+            user=caseworker_jiefang, person=person_data(id_number=make_id(seq), name=name, phone="")
         )
 
     employed = apply(1, "张三").verifications.get()

@@ -1,16 +1,19 @@
 """The rules of application and registration (notice 一, 二, 三, 五, 十), one test per rule."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from celery import Celery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import FileField
 
+from common import queueing
 from common.models import Notification
-from common.notifications import notification_send
+from common.notifications import notification_resend_queued, notification_send
 from registration import services
+from registration.idnumbers import validate_citizen_id
 from registration.models import (
     REJECTION_EXPLANATIONS,
     Application,
@@ -162,8 +165,15 @@ def test_it_refuses_to_register_a_person_under_the_working_age(
     with pytest.raises(ValidationError) as exc:
         services.application_register(application=application, user=caseworker_jiefang)
     assert exc.value.messages == [services.UNDER_WORKING_AGE]
+    assert not Registration.objects.exists()
+    # As the message says: the caseworker refuses it for that reason instead.
     services.application_reject(
         application=application, user=caseworker_jiefang, reason=RejectionReason.OUT_OF_WORKING_AGE
+    )
+    application.refresh_from_db()
+    assert (application.status, application.rejection_reason) == (
+        Application.Status.REJECTED,
+        RejectionReason.OUT_OF_WORKING_AGE,
     )
 
 
@@ -172,50 +182,120 @@ def test_it_registers_a_person_on_their_sixteenth_birthday(caseworker_jiefang, o
     application = submit(
         user=caseworker_jiefang, person=person_data(id_number=citizen_id(date(2010, 11, 23)))
     )
-    assert services.application_register(application=application, user=caseworker_jiefang)
+    registration = services.application_register(application=application, user=caseworker_jiefang)
+    assert registration.registered_on == date(2026, 11, 23)
 
 
-def test_it_decides_an_application_only_once(caseworker_jiefang, office_jiefang):
+DECISIONS = {
+    "register": lambda application, user: services.application_register(application=application, user=user),
+    "reject": lambda application, user: services.application_reject(
+        application=application, user=user, reason=RejectionReason.EMPLOYED
+    ),
+}
+DECIDED_STATUS = {"register": Application.Status.REGISTERED, "reject": Application.Status.REJECTED}
+
+
+# A second registration cannot reach the claim: the check for an active registration refuses it first.
+@pytest.mark.parametrize(
+    ("first", "second"), [("reject", "reject"), ("reject", "register"), ("register", "reject")]
+)
+def test_it_decides_an_application_only_once(caseworker_jiefang, office_jiefang, first, second):
     application = submit(user=caseworker_jiefang)
-    services.application_register(application=application, user=caseworker_jiefang)
-    with pytest.raises(ValidationError):
-        services.application_reject(
-            application=application, user=caseworker_jiefang, reason=RejectionReason.EMPLOYED
-        )
-    with pytest.raises(ValidationError):
-        services.application_register(application=application, user=caseworker_jiefang)
-    assert Registration.objects.count() == 1
+    # What a second caseworker's open page still holds: the application as pending.
+    stale = Application.objects.get(pk=application.pk)
+    DECISIONS[first](application, caseworker_jiefang)
+    application.refresh_from_db()
+
+    with pytest.raises(ValidationError) as exc:
+        DECISIONS[second](stale, caseworker_jiefang)
+
+    assert exc.value.code == "not_pending"
+    assert exc.value.messages == [services.NOT_PENDING % {"status": DECIDED_STATUS[first].label}]
+    kept = Application.objects.get(pk=application.pk)
+    assert (kept.status, kept.decided_at) == (DECIDED_STATUS[first], application.decided_at)
+    assert Registration.objects.count() == (1 if first == "register" else 0)
 
 
-def test_it_scopes_applications_and_registrations_to_the_region(
+def test_it_lists_only_the_applications_within_the_users_region(
     caseworker_jiefang, caseworker_wenxian, supervisor_jiaozuo, office_jiefang, office_wenxian
 ):
     jiefang_app = submit(user=caseworker_jiefang)
-    wenxian_app = submit(user=caseworker_wenxian, region="410825", person=person_data(name="王五"))
+    wenxian_app = submit(user=caseworker_wenxian, region="410825")
+
     assert list(worklist(caseworker_jiefang)) == [jiefang_app]
     assert list(worklist(caseworker_wenxian)) == [wenxian_app]
     assert set(worklist(supervisor_jiaozuo)) == {jiefang_app, wenxian_app}
+
+
+def test_it_refuses_a_decision_by_a_caseworker_of_another_region(
+    caseworker_jiefang, caseworker_wenxian, office_jiefang, office_wenxian
+):
+    wenxian_app = submit(user=caseworker_wenxian, region="410825")
+
     with pytest.raises(PermissionDenied):
         services.application_register(application=wenxian_app, user=caseworker_jiefang)
+
+    wenxian_app.refresh_from_db()
+    assert wenxian_app.status == Application.Status.PENDING
+    assert not Registration.objects.exists()
+
+
+def test_it_refuses_an_application_for_a_region_outside_the_caseworkers_scope(
+    caseworker_jiefang, office_jiefang, office_wenxian
+):
     with pytest.raises(ValidationError) as exc:
-        submit(user=caseworker_jiefang, region="410825", person=person_data(name="赵六"))
-    assert services.OUT_OF_SCOPE in exc.value.message_dict["region"]
+        submit(user=caseworker_jiefang, region="410825")
+
+    assert exc.value.message_dict == {"region": [services.OUT_OF_SCOPE]}
+    assert not Application.objects.exists() and not Person.objects.exists()
+
+
+def test_it_finds_people_only_within_the_searchers_region(
+    caseworker_jiefang, caseworker_wenxian, supervisor_jiaozuo, office_jiefang, office_wenxian
+):
+    submit(user=caseworker_wenxian, region="410825", person=person_data(name="王五"))
+
     assert list(person_search(caseworker_jiefang, "王")) == []
+    assert [p.name for p in person_search(caseworker_wenxian, "王")] == ["王五"]
     assert [p.name for p in person_search(supervisor_jiaozuo, "王")] == ["王五"]
 
 
-def test_it_checks_the_citizen_id_and_that_sex_and_birth_date_agree(caseworker_jiefang, office_jiefang):
+def test_it_refuses_a_citizen_id_with_a_wrong_check_character(caseworker_jiefang, office_jiefang):
     valid = citizen_id()
     wrong_check = valid[:17] + ("0" if valid[17] != "0" else "1")
+    with pytest.raises(ValidationError) as expected:
+        validate_citizen_id(wrong_check)
+
     with pytest.raises(ValidationError) as exc:
         submit(user=caseworker_jiefang, person=person_data(id_number=wrong_check))
-    assert exc.value.message_dict["id_number"] == ["公民身份号码第18位校验码不正确"]
+
+    assert expected.value.code == "checksum"
+    assert exc.value.message_dict["id_number"] == expected.value.messages
+    assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("sex", "2", "性别与公民身份号码不符"), ("birth_date", date(1990, 5, 18), "出生日期与公民身份号码不符")],
+)
+def test_it_refuses_a_sex_or_birth_date_that_disagrees_with_the_citizen_id(
+    caseworker_jiefang, office_jiefang, field, value, message
+):
+    number = citizen_id(date(1990, 5, 17), male=True)
+
     with pytest.raises(ValidationError) as exc:
-        submit(user=caseworker_jiefang, person=person_data(id_number=citizen_id(male=True), sex="2"))
-    assert exc.value.message_dict["sex"] == ["性别与公民身份号码不符"]
+        submit(user=caseworker_jiefang, person=person_data(id_number=number, **{field: value}))
+
+    assert exc.value.message_dict == {field: [message]}
+    assert not Person.objects.exists()
+
+
+def test_it_refuses_a_name_with_a_space(caseworker_jiefang, office_jiefang):
     with pytest.raises(ValidationError) as exc:
         submit(user=caseworker_jiefang, person=person_data(name="张 三"))
-    assert "name" in exc.value.message_dict
+
+    assert set(exc.value.message_dict) == {"name"}
+    assert not Person.objects.exists()
 
 
 def test_it_derives_sex_and_birth_date_from_the_citizen_id(caseworker_jiefang, office_jiefang):
@@ -254,10 +334,11 @@ def test_it_runs_the_information_comparison_on_every_application(
 
 def test_it_records_a_manual_check_by_the_caseworker(caseworker_jiefang, office_jiefang):
     application = submit(user=caseworker_jiefang)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         services.application_verify_manually(
             application=application, user=caseworker_jiefang, outcome="confirmed", detail=" "
         )
+    assert set(exc.value.message_dict) == {"detail"}
     v = services.application_verify_manually(
         application=application,
         user=caseworker_jiefang,
@@ -267,23 +348,45 @@ def test_it_records_a_manual_check_by_the_caseworker(caseworker_jiefang, office_
     assert v.method == Verification.Method.MANUAL and v.performed_by == caseworker_jiefang
 
 
-def test_it_tells_the_applicant_the_result_and_the_reason(
+def test_it_tells_a_rejected_applicant_the_reason_and_its_explanation(caseworker_jiefang, office_jiefang):
+    application = submit(user=caseworker_jiefang, person=person_data(phone="13800000007"))
+
+    services.application_reject(
+        application=application, user=caseworker_jiefang, reason=RejectionReason.EMPLOYED
+    )
+
+    message = Notification.objects.get(ref=f"application:{application.number}")
+    assert message.status == Notification.Status.QUEUED and message.phone == "13800000007"
+    assert str(RejectionReason.EMPLOYED.label) in message.text
+    assert str(REJECTION_EXPLANATIONS[RejectionReason.EMPLOYED]) in message.text
+
+
+def test_it_hands_the_result_message_to_celery_only_after_the_decision_commits(
     caseworker_jiefang, office_jiefang, django_capture_on_commit_callbacks
 ):
     application = submit(user=caseworker_jiefang)
+
     with django_capture_on_commit_callbacks() as callbacks:
         services.application_reject(
             application=application, user=caseworker_jiefang, reason=RejectionReason.EMPLOYED
         )
-    assert len(callbacks) == 1  # the Celery send is queued only after commit
+
+    assert len(callbacks) == 1
+
+
+def test_it_sends_a_result_message_once_and_never_again(caseworker_jiefang, office_jiefang):
+    application = submit(user=caseworker_jiefang)
+    services.application_reject(
+        application=application, user=caseworker_jiefang, reason=RejectionReason.EMPLOYED
+    )
     message = Notification.objects.get(ref=f"application:{application.number}")
-    assert message.status == Notification.Status.QUEUED and message.phone == "13800000001"
-    assert "经信息比对或人工核查，目前处于就业状态" in message.text
-    assert str(REJECTION_EXPLANATIONS[RejectionReason.EMPLOYED]) in message.text
+
     assert notification_send(notification_id=message.pk) is True
-    assert notification_send(notification_id=message.pk) is False  # never twice
+    assert notification_send(notification_id=message.pk) is False
+
     message.refresh_from_db()
     assert message.status == Notification.Status.SENT and message.sent_at
+    assert message.attempts == 1
 
 
 def test_it_stores_a_result_message_without_a_phone_as_not_sent(caseworker_jiefang, office_jiefang):
@@ -301,8 +404,10 @@ def test_it_opens_each_bundle_request_once_per_registration(caseworker_jiefang, 
     )
     for kind in BundleRequest.Kind.values:
         services.bundle_request_open(registration=registration, kind=kind, user=caseworker_jiefang)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         services.bundle_request_open(registration=registration, kind="dibao", user=caseworker_jiefang)
+    assert set(exc.value.message_dict) == {"kind"}
+    assert registration.bundle_requests.count() == len(BundleRequest.Kind.values)
     dibao = registration.bundle_requests.get(kind="dibao")
     services.bundle_request_set_status(
         request=dibao, user=caseworker_jiefang, status="in_progress", note="已转民政"
@@ -327,8 +432,9 @@ def test_it_ends_a_registration_exactly_once(caseworker_jiefang, office_jiefang)
         application=submit(user=caseworker_jiefang), user=caseworker_jiefang
     )
     services.registration_end(registration=registration, ended_on=date(2026, 12, 1))
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         services.registration_end(registration=registration, ended_on=date(2026, 12, 2))
+    assert exc.value.code == "not_active"
     assert Registration.objects.get().ended_on == date(2026, 12, 1)
 
 
@@ -338,26 +444,17 @@ def test_it_numbers_applications_like_the_ministry_serial_number(caseworker_jief
 
 
 def test_it_keeps_the_decision_and_the_message_when_the_broker_is_down(
-    caseworker_jiefang, office_jiefang, settings, django_capture_on_commit_callbacks, caplog
+    caseworker_jiefang, office_jiefang, settings, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
-    from datetime import timedelta
-
-    from common.notifications import notification_resend_queued
-    from config.celery_app import app
-
     application = submit(user=caseworker_jiefang)
-
-    def use_broker(url: str) -> None:
-        app.conf.broker_url = url
-        app._pool = None  # pooled connections to the previous broker
-        app.amqp._producer_pool = None  # and the producers built on them
-
-    use_broker("redis://127.0.0.1:1/0")  # a real connection attempt to a port nothing listens on
-    try:
+    # A Celery app like the project's (the same CELERY_ settings: publish retry policy, socket timeouts) whose
+    # broker is a port nothing listens on, so queueing makes a real connection attempt that fails.
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    with Celery("broker-down", set_as_current=False) as broker_down:
+        broker_down.config_from_object("django.conf:settings", namespace="CELERY")
+        monkeypatch.setattr(queueing, "current_app", broker_down)
         with django_capture_on_commit_callbacks(execute=True):
             registration = services.application_register(application=application, user=caseworker_jiefang)
-    finally:
-        use_broker(settings.CELERY_BROKER_URL)
     assert "could not queue common.send_notification" in caplog.text
     assert Registration.objects.filter(pk=registration.pk).exists()
     message = Notification.objects.get(ref=f"application:{application.number}")

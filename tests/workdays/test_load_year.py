@@ -33,8 +33,9 @@ def test_it_names_the_field_and_line_of_a_bad_date_and_saves_nothing(client, ops
     client.force_login(ops_jiaozuo)
     response = client.post(URL, {"year": 2027, "holidays": "2027-01-01 元旦\n2027-13-01 坏日期"})
     assert response.status_code == 200
-    html = response.content.decode()
-    assert "放假日期" in html and "第2行" in html
+    label = response.context["form"].fields["holidays"].label
+    assert response.context["form"].errors["holidays"][0].startswith(f"{label}：第2行")
+    assert f'<ul class="errorlist" id="id_holidays_error"><li>{label}：第2行' in response.content.decode()
     assert not CalendarDay.objects.filter(date__year=2027).exists()
 
 
