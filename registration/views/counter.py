@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.xlsx import xlsx_response
 from offices.scoping import can_see_region, get_in_scope_or_404, scope_by_region
 
 from .. import services
@@ -294,12 +295,7 @@ def dibao_export(request: HttpRequest) -> HttpResponse:
         field="registration__region",
     ).select_related("registration__person", "registration__office")
     content = dibao_referrals_xlsx(referrals, user=request.user)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    filename = f"dibao-referrals-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response(content, f"dibao-referrals-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 urlpatterns = [

@@ -1,5 +1,5 @@
 """Ops' imports: comparison records (信息比对) and the education department's graduate list, with the batch
-list, each batch's per-row error report and the xlsx templates. The work is in ``registration/imports.py``."""
+list, each batch's per-row error report and the xlsx templates. The work is in ``registration/imports/``."""
 
 from __future__ import annotations
 
@@ -10,22 +10,21 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common.tables import MAX_FILE_BYTES
+from common.xlsx import xlsx_response
 from offices.scoping import get_in_scope_or_404, scope_by_region
 
 from ..imports import (
     COMPARISON_KINDS,
-    MAX_FILE_BYTES,
     TEMPLATE_TITLES,
-    XLSX_CONTENT_TYPE,
     ImportFileError,
     comparison_import,
     graduates_import,
-    template_workbook,
+    template_xlsx,
 )
 from ..models import ImportBatch
 
@@ -212,9 +211,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     """An empty xlsx with the right headers for ``kind``."""
     if kind not in ImportBatch.Kind.values:
         raise Http404
-    response = HttpResponse(template_workbook(kind), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, f"{TEMPLATE_TITLES[kind]}.xlsx")
-    return response
+    return xlsx_response(template_xlsx(kind), f"{TEMPLATE_TITLES[kind]}.xlsx")
 
 
 urlpatterns = [

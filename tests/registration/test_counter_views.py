@@ -1,6 +1,6 @@
 """The caseworker's pages: counter application, worklist, decision, person page, exports; access rules."""
 
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -236,3 +236,23 @@ def test_it_loads_the_worklist_in_a_fixed_number_of_queries(
     client.force_login(caseworker_jiefang)
     with django_assert_max_num_queries(12):
         client.get(reverse("registration:worklist"))
+
+
+def test_it_exports_the_referral_date_in_beijing_time_and_names_as_plain_text(
+    client, caseworker_jiefang, office_jiefang, time_machine
+):
+    # 00:30 on 24 November in Beijing is still 23 November in UTC.
+    time_machine.move_to(datetime(2026, 11, 24, 0, 30, tzinfo=SH))
+    application = submit(user=caseworker_jiefang, person=person_data(name='=HYPERLINK("http://x",A1)'))
+    registration = services.application_register(application=application, user=caseworker_jiefang)
+    services.bundle_request_open(registration=registration, user=caseworker_jiefang, kind="dibao", note="")
+    client.force_login(caseworker_jiefang)
+
+    response = client.get(reverse("registration:dibao_export"))
+
+    sheet = load_workbook(BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    row = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    assert row["转介日期"].value.date() == date(2026, 11, 24)
+    assert row["姓名"].value == '=HYPERLINK("http://x",A1)' and row["姓名"].data_type == "s"
+    assert response["Content-Disposition"] == 'attachment; filename="dibao-referrals-20261124.xlsx"'
