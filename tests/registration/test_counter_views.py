@@ -1,10 +1,12 @@
 """The caseworker's pages: counter application, worklist, decision, person page, exports; access rules."""
 
+import re
 from datetime import date, datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -236,6 +238,25 @@ def test_it_loads_the_worklist_in_a_fixed_number_of_queries(
     client.force_login(caseworker_jiefang)
     with django_assert_max_num_queries(12):
         client.get(reverse("registration:worklist"))
+
+
+def test_it_shows_a_service_error_keyed_to_a_field_the_counter_form_lacks(
+    client, caseworker_jiefang, office_jiefang, monkeypatch
+):
+    def refuse(**kwargs):
+        raise ValidationError({"import_batch": "批次不可用", "name": "姓名与证件不符"})
+
+    monkeypatch.setattr(services, "application_submit", refuse)
+    client.force_login(caseworker_jiefang)
+
+    response = client.post(NEW, counter_post(citizen_id()))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "批次不可用" in html  # on top of the form
+    assert 'id="id_name_error"' in html and "姓名与证件不符" in html  # next to its field
+    assert re.search(r'name="name"[^>]*autofocus', html)
+    assert not Application.objects.exists()
 
 
 def test_it_exports_the_referral_date_in_beijing_time_and_names_as_plain_text(
