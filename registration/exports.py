@@ -1,10 +1,10 @@
-"""xlsx exports of stage 1, built with openpyxl in write-only mode (streams rows, constant memory)."""
+"""xlsx exports of stage 1, written by ``common/xlsx.py`` (rows streamed; no text can become a formula)."""
 
 from __future__ import annotations
 
-from io import BytesIO
+from django.utils import timezone
 
-from openpyxl import Workbook
+from common.xlsx import XlsxWriter
 
 from .models import BundleRequest, IdReveal
 
@@ -22,21 +22,22 @@ DIBAO_COLUMNS = [
     "状态",
     "备注",
 ]
+DIBAO_WIDTHS = [22, 10, 22, 6, 12, 16, 30, 24, 12, 12, 10, 30]
 
 
 def dibao_referrals_xlsx(referrals, *, user) -> bytes:
     """低保 referrals (notice 五: 将符合条件的登记失业人员及时纳入最低生活保障) for the civil-affairs department.
 
     Civil affairs needs the full ID number, so each exported person counts as a reveal (IdReveal) by ``user``.
+    The referral date is the day in Asia/Shanghai the referral was made.
     """
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("低保转介")
-    ws.append(DIBAO_COLUMNS)
+    book = XlsxWriter()
+    sheet = book.sheet("低保转介", header=DIBAO_COLUMNS, widths=DIBAO_WIDTHS)
     reveals = []
     for r in referrals.order_by("created_at"):
         reg, person = r.registration, r.registration.person
         reveals.append(IdReveal(person=person, user=user))
-        ws.append(
+        sheet.append(
             [
                 reg.number,
                 person.name,
@@ -47,12 +48,10 @@ def dibao_referrals_xlsx(referrals, *, user) -> bytes:
                 person.address,
                 reg.office.name,
                 reg.registered_on,
-                r.created_at.date(),
+                timezone.localdate(r.created_at),
                 str(BundleRequest.Status(r.status).label),
                 r.note,
             ]
         )
     IdReveal.objects.bulk_create(reveals)
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return book.to_bytes()

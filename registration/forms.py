@@ -6,10 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from codes.lookup import choices
+from common.forms import FocusFirstMixin, TableFileField
 from offices.models import Region
 from offices.scoping import visible_regions
 from offices.selectors import regions_with_offices
 
+from .imports import COMPARISON_KINDS
 from .models import Application, BundleRequest, RejectionReason, Verification
 from .services import PersonData
 
@@ -39,8 +41,10 @@ class RegionCodeField(forms.CharField):
         return region
 
 
-class LookupForm(forms.Form):
+class LookupForm(FocusFirstMixin, forms.Form):
     """Step 1 at the counter: the identity document, the only thing an applicant must show (二)."""
+
+    focus_field = "id_number"  # the document type is nearly always the citizen ID, preselected
 
     id_type = forms.ChoiceField(label=_("证件类型"), initial="01")
     id_number = forms.CharField(label=_("证件号码"), max_length=22)
@@ -48,7 +52,7 @@ class LookupForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["id_type"].choices = choices("AAC058")
-        self.fields["id_number"].widget.attrs.update({"autofocus": True, "autocomplete": "off"})
+        self.fields["id_number"].widget.attrs.update({"autocomplete": "off"})
 
 
 class ApplicationFormMixin:
@@ -95,9 +99,11 @@ class ApplicationFormMixin:
         }
 
 
-class CounterApplicationForm(ApplicationFormMixin, forms.Form):
+class CounterApplicationForm(FocusFirstMixin, ApplicationFormMixin, forms.Form):
     """Step 2 at the counter: the application. Only the document, name, region, basis and the signed commitment
     are required; nothing is to be uploaded (the five prohibitions, notice 二)."""
+
+    focus_field = "name"  # the document comes from step 1
 
     id_type = forms.ChoiceField(label=_("证件类型"))
     id_number = forms.CharField(label=_("证件号码"), max_length=22)
@@ -154,7 +160,6 @@ class CounterApplicationForm(ApplicationFormMixin, forms.Form):
         self.fields["difficulty_category"].choices = _blank(_("不属于")) + choices("ADC310")
         self.fields["region"].queryset = regions_with_offices().filter(pk__in=visible_regions(user))
         self.fields["region"].label_from_instance = lambda r: f"{r.name}（{r.code}）"
-        self.fields["name"].widget.attrs["autofocus"] = True
 
     def clean(self):
         data = super().clean()
@@ -199,3 +204,18 @@ class BundleStatusForm(forms.Form):
 
 class PersonSearchForm(forms.Form):
     q = forms.CharField(label=_("证件号码、姓名或电话"), max_length=50, required=False)
+
+
+# ---- ops imports (the file's contents are checked by registration.imports) ----------------------------------
+
+
+class ComparisonImportForm(FocusFirstMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label=_("数据类型"),
+        choices=[(k.value, k.label) for k in COMPARISON_KINDS],
+    )
+    file = TableFileField()
+
+
+class GraduatesImportForm(FocusFirstMixin, forms.Form):
+    file = TableFileField()

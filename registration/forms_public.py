@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from codes.lookup import choices
+from common.forms import FocusFirstMixin
 from offices.models import Office, Region
 from offices.selectors import regions_with_offices
 
@@ -60,11 +61,8 @@ def _field_messages(form: forms.Form) -> None:
             ]
 
 
-class PublicForm(forms.Form):
-    @property
-    def fields_in_error(self) -> list[forms.BoundField]:
-        """For the error summary at the top of the page, which links to each field."""
-        return [bound for bound in self.visible_fields() if bound.errors]
+class PublicForm(FocusFirstMixin, forms.Form):
+    """A form of the public pages: autofocus on the first field in error (``focus_first``)."""
 
 
 # ---- where an application can be made ---------------------------------------------------------------
@@ -230,11 +228,6 @@ class OnlineApplicationForm(ApplicationFormMixin, PublicForm):
             )
         return data
 
-    def focus_first(self) -> None:
-        """Put ``autofocus`` on the first field with an error, or on the first field."""
-        target = next((name for name in self.fields if name in self.errors), next(iter(self.fields)))
-        self.fields[target].widget.attrs["autofocus"] = True
-
 
 # ---- the progress query -----------------------------------------------------------------------------
 class ProgressQueryForm(PublicForm):
@@ -260,8 +253,6 @@ class ProgressQueryForm(PublicForm):
     def clean_number(self) -> str:
         return re.sub(r"[\s\u3000]", "", self.cleaned_data["number"]).upper()
 
-    def focus_first(self) -> None:
-        target = next((name for name in self.fields if name in self.errors), None)
-        if target is None:
-            target = "id_number" if self.initial.get("number") and not self.is_bound else "number"
-        self.fields[target].widget.attrs["autofocus"] = True
+    def initial_focus(self) -> str:
+        """Coming from the confirmation page's link, the number is filled in already: start at the ID number."""
+        return "id_number" if self.initial.get("number") and not self.is_bound else "number"

@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.forms import add_service_errors
+from common.xlsx import xlsx_response
 from offices.scoping import can_see_region, get_in_scope_or_404, scope_by_region
 
 from .. import services
@@ -94,7 +96,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
             except services.DuplicateApplication as exc:
                 messages.error(request, _duplicate_message(request, exc))
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -102,9 +104,11 @@ def application_new(request: HttpRequest) -> HttpResponse:
                     % {"number": application.number},
                 )
                 return redirect("registration:application_detail", code=application.code)
+        form.focus_first()
         return render(request, "registration/application_form.html", {"form": form, "step": 2})
 
     lookup = LookupForm(request.GET or None)
+    lookup.focus_first()
     if not request.GET or not lookup.is_valid():
         return render(request, "registration/application_form.html", {"lookup": lookup, "step": 1})
     id_type = lookup.cleaned_data["id_type"]
@@ -137,6 +141,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
             initial["hukou_region"] = person.hukou_region_id or ""
             initial["residence_region"] = person.residence_region_id or ""
     form = CounterApplicationForm(initial=initial, user=request.user)
+    form.focus_first()
     return render(request, "registration/application_form.html", {"form": form, "step": 2, "known": person})
 
 
@@ -294,12 +299,7 @@ def dibao_export(request: HttpRequest) -> HttpResponse:
         field="registration__region",
     ).select_related("registration__person", "registration__office")
     content = dibao_referrals_xlsx(referrals, user=request.user)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    filename = f"dibao-referrals-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response(content, f"dibao-referrals-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 urlpatterns = [

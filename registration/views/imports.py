@@ -1,82 +1,35 @@
 """Ops' imports: comparison records (信息比对) and the education department's graduate list, with the batch
-list, each batch's per-row error report and the xlsx templates. The work is in ``registration/imports.py``."""
+list, each batch's per-row error report and the xlsx templates. The work is in ``registration/imports/``, the
+forms in ``registration/forms.py``."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common.forms import add_service_errors
+from common.xlsx import xlsx_response
 from offices.scoping import get_in_scope_or_404, scope_by_region
 
+from ..forms import ComparisonImportForm, GraduatesImportForm
 from ..imports import (
     COMPARISON_KINDS,
-    MAX_FILE_BYTES,
     TEMPLATE_TITLES,
-    XLSX_CONTENT_TYPE,
     ImportFileError,
     comparison_import,
     graduates_import,
-    template_workbook,
+    template_xlsx,
 )
 from ..models import ImportBatch
 
 BATCHES_PER_PAGE = 50
 ERRORS_PER_PAGE = 200
-FILE_HELP = gettext_lazy("Excel（.xlsx）或 CSV 文件，第1行为列名；不超过10 MB")
-
-
-class ImportFileField(forms.FileField):
-    def __init__(self, **kwargs):
-        super().__init__(label=gettext_lazy("文件"), help_text=FILE_HELP, **kwargs)
-        self.widget.attrs.update({"accept": ".xlsx,.csv"})
-
-    def clean(self, data, initial=None):
-        data = super().clean(data, initial)
-        if data is not None and data.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(_("文件超过10 MB，请拆分后分批导入"), code="too_big")
-        return data
-
-
-class ImportForm(forms.Form):
-    """Shape of an upload; the file's contents are checked by the import service."""
-
-    def focus_first(self) -> None:
-        """Autofocus the first field with an error, else the first field; tie errors to their field."""
-        names = list(self.fields)
-        target = next((name for name in names if name in self.errors), names[0])
-        for name in names:
-            attrs = self.fields[name].widget.attrs
-            attrs.pop("autofocus", None)
-            described = []
-            if self.fields[name].help_text:
-                described.append(f"id_{name}_help")
-            if name in self.errors:
-                attrs["aria-invalid"] = "true"
-                described.append(f"id_{name}_error")
-            if described:
-                attrs["aria-describedby"] = " ".join(described)
-        self.fields[target].widget.attrs["autofocus"] = True
-
-
-class ComparisonImportForm(ImportForm):
-    kind = forms.ChoiceField(
-        label=gettext_lazy("数据类型"),
-        choices=[(k.value, k.label) for k in COMPARISON_KINDS],
-    )
-    file = ImportFileField()
-
-
-class GraduatesImportForm(ImportForm):
-    file = ImportFileField()
 
 
 def _success(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
@@ -137,7 +90,7 @@ def import_comparison(request: HttpRequest) -> HttpResponse:
                 file=form.cleaned_data["file"], kind=form.cleaned_data["kind"], user=request.user
             )
         except ImportFileError as exc:
-            form.add_error("file", str(exc))
+            add_service_errors(form, exc, field="file")
         else:
             return _success(request, batch)
     form.focus_first()
@@ -158,7 +111,7 @@ def import_graduates(request: HttpRequest) -> HttpResponse:
         try:
             batch = graduates_import(file=form.cleaned_data["file"], user=request.user, run_now=False)
         except ImportFileError as exc:
-            form.add_error("file", str(exc))
+            add_service_errors(form, exc, field="file")
         else:
             messages.info(
                 request,
@@ -212,9 +165,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     """An empty xlsx with the right headers for ``kind``."""
     if kind not in ImportBatch.Kind.values:
         raise Http404
-    response = HttpResponse(template_workbook(kind), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, f"{TEMPLATE_TITLES[kind]}.xlsx")
-    return response
+    return xlsx_response(template_xlsx(kind), f"{TEMPLATE_TITLES[kind]}.xlsx")
 
 
 urlpatterns = [

@@ -11,8 +11,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -20,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from common.forms import add_service_errors
+from common.ratelimit import within_hourly_limit
 from workdays.calendar import SHANGHAI
 
 from ..forms_public import OnlineApplicationForm, ProgressQueryForm
@@ -58,15 +59,6 @@ def cn_datetime(moment: datetime) -> str:
     return _("%(date)s %(hh)02d:%(mm)02d") % {"date": cn_date(local), "hh": local.hour, "mm": local.minute}
 
 
-def _add_service_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: keyed messages next to their field, the rest on top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
-
-
 # ---- the online application -------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
@@ -93,7 +85,7 @@ def apply(request: HttpRequest) -> HttpResponse:
                 duplicate = True
             except ValidationError as exc:
                 if getattr(exc, "code", None) != "calendar":
-                    _add_service_errors(form, exc)
+                    add_service_errors(form, exc)
                     return _render_apply(request, form, duplicate)
                 # The deadline reaches into a year ops have not loaded yet: nothing was saved. The service's
                 # message speaks to ops; the applicant gets this one.
@@ -147,46 +139,6 @@ def submitted(request: HttpRequest) -> HttpResponse:
     )
 
 
-# ---- rate limits ------------------------------------------------------------------------------------
-RATE_KEY = "apply:{scope}:{ip}:{hour}"
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address as the rate limit sees it: REMOTE_ADDR only.
-
-    X-Forwarded-For is not read: anyone can send it, and trusting it would let one client reset its own limit
-    at will. Behind the reverse proxy, gunicorn must be started with ``--forwarded-allow-ips=<proxy address>``
-    (and the proxy must set X-Forwarded-For / X-Real-IP itself) so that REMOTE_ADDR is the real client and not
-    the proxy — otherwise every applicant shares the proxy's one limit.
-    """
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
-def progress_query_allowed(request: HttpRequest) -> bool:
-    return within_hourly_limit(request, "status", settings.PROGRESS_QUERY_LIMIT_PER_HOUR)
-
-
-def within_hourly_limit(request: HttpRequest, scope: str, limit: int) -> bool:
-    """Count this request against the client's hourly limit for ``scope``; False once it is exceeded.
-
-    An atomic counter in the cache (Redis): ``add`` creates the hour's key only if missing, ``incr`` is a
-    Redis INCR, so concurrent requests never lose a count. The key names the hour, so it starts from zero
-    each hour; it expires after an hour, i.e. once its hour is over.
-    """
-    key = RATE_KEY.format(scope=scope, ip=client_ip(request), hour=timezone.now().strftime("%Y%m%d%H"))
-    try:
-        cache.add(key, 0, timeout=3600)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the key expired between add and incr
-            cache.set(key, 1, timeout=3600)
-            count = 1
-    except Exception:  # the cache (Redis) is down: answer the query rather than fail, and log it
-        logger.exception("rate limit %s unavailable (cache error); request allowed", scope)
-        return True
-    return count <= limit
-
-
 @require_http_methods(["GET", "POST"])
 def status(request: HttpRequest) -> HttpResponse:
     """办理进度查询: application number + ID number → status, deadline, office, result.
@@ -197,7 +149,7 @@ def status(request: HttpRequest) -> HttpResponse:
     http_status = 200
     if request.method == "POST":
         form = ProgressQueryForm(request.POST)
-        if not progress_query_allowed(request):
+        if not within_hourly_limit(request, "status", settings.PROGRESS_QUERY_LIMIT_PER_HOUR):
             http_status = 429
             context["too_many"] = True
         elif form.is_valid():

@@ -1,10 +1,12 @@
 """The caseworker's pages: counter application, worklist, decision, person page, exports; access rules."""
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -296,3 +298,42 @@ def test_it_loads_the_worklist_in_as_many_queries_for_twenty_rows_as_for_one(
     assert len(worklist(user)) > 10
     assert many_rows == one_row
     assert one_row <= 12
+
+
+def test_it_shows_a_service_error_keyed_to_a_field_the_counter_form_lacks(
+    client, caseworker_jiefang, office_jiefang, monkeypatch
+):
+    def refuse(**kwargs):
+        raise ValidationError({"import_batch": "批次不可用", "name": "姓名与证件不符"})
+
+    monkeypatch.setattr(services, "application_submit", refuse)
+    client.force_login(caseworker_jiefang)
+
+    response = client.post(NEW, counter_post(citizen_id()))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "批次不可用" in html  # on top of the form
+    assert 'id="id_name_error"' in html and "姓名与证件不符" in html  # next to its field
+    assert re.search(r'name="name"[^>]*autofocus', html)
+    assert not Application.objects.exists()
+
+
+def test_it_exports_the_referral_date_in_beijing_time_and_names_as_plain_text(
+    client, caseworker_jiefang, office_jiefang, time_machine
+):
+    # 00:30 on 24 November in Beijing is still 23 November in UTC.
+    time_machine.move_to(datetime(2026, 11, 24, 0, 30, tzinfo=SH))
+    application = submit(user=caseworker_jiefang, person=person_data(name='=HYPERLINK("http://x",A1)'))
+    registration = services.application_register(application=application, user=caseworker_jiefang)
+    services.bundle_request_open(registration=registration, user=caseworker_jiefang, kind="dibao", note="")
+    client.force_login(caseworker_jiefang)
+
+    response = client.get(reverse("registration:dibao_export"))
+
+    sheet = load_workbook(BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    row = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    assert row["转介日期"].value.date() == date(2026, 11, 24)
+    assert row["姓名"].value == '=HYPERLINK("http://x",A1)' and row["姓名"].data_type == "s"
+    assert response["Content-Disposition"] == 'attachment; filename="dibao-referrals-20261124.xlsx"'

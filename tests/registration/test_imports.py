@@ -4,6 +4,7 @@ idempotence, file-level refusals, permissions and scoping."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,11 +16,21 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from common import tables
 from common.history import history_for
+from common.tables import StoredFile, read_table
+from common.xlsx import XLSX_CONTENT_TYPE
 from offices.models import Office
 from offices.roles import Role
-from registration import imports
-from registration.imports import ImportFileError, comparison_import, graduates_import
+from registration.imports import (
+    ImportFileError,
+    columns_for,
+    comparison_import,
+    graduates_import,
+    import_batches_resume,
+)
+from registration.imports import comparison as comparison_flow
+from registration.imports import graduates as graduate_flow
 from registration.models import Application, ComparisonRecord, ImportBatch, Person, Verification
 from registration.tasks import process_import_batch
 from tests.conftest import make_staff
@@ -57,7 +68,7 @@ def xlsx_file(
             cell.number_format = "@"
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type=imports.XLSX_CONTENT_TYPE)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
 
 
 def csv_file(rows: list[list], name: str = "data.csv", encoding: str = "utf-8-sig") -> SimpleUploadedFile:
@@ -111,7 +122,7 @@ def test_it_turns_each_graduate_row_into_a_pending_education_application(ops_jia
 
 
 def test_it_is_idempotent_when_the_same_graduate_file_is_imported_twice(ops_jiaozuo, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 3)  # across a chunk boundary too
+    monkeypatch.setattr(graduate_flow, "CHUNK_ROWS", 3)  # across a chunk boundary too
     upload = xlsx_file(graduates(4))
     content = upload.read()
     first = graduates_import(file=SimpleUploadedFile(upload.name, content), user=ops_jiaozuo)
@@ -129,7 +140,7 @@ def test_it_is_idempotent_when_the_same_graduate_file_is_imported_twice(ops_jiao
 def test_it_reports_bad_rows_by_row_number_and_field_and_keeps_the_good_rows(
     ops_jiaozuo, office_jiefang, monkeypatch
 ):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(graduate_flow, "CHUNK_ROWS", 2)
     bad_checksum = make_id(2)[:17] + ("0" if make_id(2)[17] != "0" else "1")
     rows = [
         GRADUATE_HEADERS,
@@ -317,7 +328,7 @@ def test_it_keeps_every_good_row_when_a_chunk_insert_fails_and_rows_are_retried_
 ):
     rows = [COMPARISON_HEADERS] + [[make_id(i), f"人{i}", "某公司", "2024-01-01", ""] for i in range(1, 6)]
     comparison_import(file=csv_file(rows[:2]), kind=ImportBatch.Kind.SOCIAL_INSURANCE, user=ops_jiaozuo)
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(comparison_flow, "CHUNK_ROWS", 2)
     real_bulk_create = ComparisonRecord.objects.bulk_create
     calls = []
 
@@ -405,7 +416,7 @@ def test_it_refuses_a_file_with_headers_but_no_rows(ops_jiaozuo):
 
 
 def test_it_refuses_too_many_rows_and_too_big_a_file(ops_jiaozuo, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(tables, "MAX_ROWS", 3)
     with pytest.raises(ImportFileError, match="超过3行"):
         graduates_import(file=xlsx_file(graduates(4)), user=ops_jiaozuo)
     rows = [["身份证号", "姓名", "单位名称", "开始日期", "结束日期"]] + [
@@ -414,7 +425,7 @@ def test_it_refuses_too_many_rows_and_too_big_a_file(ops_jiaozuo, monkeypatch):
     with pytest.raises(ImportFileError, match="超过3行"):
         comparison_import(file=xlsx_file(rows), kind="social_insurance", user=ops_jiaozuo)
 
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(tables, "MAX_FILE_BYTES", 100)
     with pytest.raises(ImportFileError, match="10 MB"):
         graduates_import(file=csv_file([["x" * 200]]), user=ops_jiaozuo)
     assert not ImportBatch.objects.exists()
@@ -454,19 +465,17 @@ def test_it_processes_an_uploaded_graduate_list_in_a_background_job(client, ops_
 def test_it_resumes_a_batch_whose_worker_died_after_the_last_committed_chunk(
     ops_jiaozuo, monkeypatch, time_machine
 ):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(graduate_flow, "CHUNK_ROWS", 2)
     batch = graduates_import(file=xlsx_file(graduates(5)), user=ops_jiaozuo, run_now=False)
     # A worker took it, committed the first chunk and died.
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
-    table = imports.read_table(
-        imports._StoredFile(batch.file_name, bytes(batch.content)), imports.GRADUATE_COLUMNS
-    )
-    imports._graduate_chunk(batch, imports.replace(table, rows=table.rows[:2]), imports._Regions())
-    assert imports.graduates_process(batch_id=batch.pk) is False  # running elsewhere: not taken twice
+    table = read_table(StoredFile(batch.file_name, bytes(batch.content)), graduate_flow.GRADUATE_COLUMNS)
+    graduate_flow._graduate_chunk(batch, replace(table, rows=table.rows[:2]), graduate_flow._Regions())
+    assert graduate_flow.graduates_process(batch_id=batch.pk) is False  # running elsewhere: not taken twice
 
     time_machine.move_to(timezone.now() + timedelta(hours=1))
-    assert imports.import_batches_resume() == 1
-    assert imports.graduates_process(batch_id=batch.pk) is True
+    assert import_batches_resume() == 1
+    assert graduate_flow.graduates_process(batch_id=batch.pk) is True
     batch.refresh_from_db()
     assert (batch.status, batch.processed_rows, batch.created_rows, batch.skipped_rows) == ("done", 5, 5, 0)
     assert Application.objects.filter(import_batch=batch).count() == 5
@@ -558,11 +567,11 @@ def test_it_offers_an_xlsx_template_with_the_headers_of_each_format(client, ops_
     response = client.get(reverse("registration:import_template", args=[kind]))
 
     assert response.status_code == 200
-    assert response["Content-Type"] == imports.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
     assert "attachment" in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     headers = [c.value for c in sheet[1]]
-    assert headers == [c.header for c in imports.columns_for(kind)]
+    assert headers == [c.header for c in columns_for(kind)]
 
 
 def test_it_imports_a_filled_in_template(client, ops_jiaozuo):

@@ -1,0 +1,34 @@
+"""Ops imports of stage 1: comparison records (信息比对 source, notice 二) and the education department's list of
+graduates not employed after leaving school (离校未就业高校毕业生, notice 一 and 三).
+
+    batch = comparison_import(file=upload, kind=ImportBatch.Kind.SOCIAL_INSURANCE, user=request.user)
+    batch = graduates_import(file=upload, user=request.user)
+
+Reading the file (xlsx or CSV, headers, cell values, per-row errors) is ``common/tables.py``; the template
+workbook is ``common/xlsx.py``. Here: each flow in its module (``comparison``, ``graduates``), the citizen-ID cell
+(``cells``), the importing office and the sweep over unfinished batches (``batches``), and the formats by kind
+(``formats``). Bad *files* raise ``ImportFileError`` and nothing is created; bad *rows* are reported on the batch
+(``ImportBatch.errors``: row number as in the spreadsheet, column header, message) while the good rows are kept.
+"""
+
+from common.tables import ImportFileError
+
+from .batches import import_batches_resume, office_of
+from .comparison import COMPARISON_KINDS, comparison_columns, comparison_import
+from .formats import TEMPLATE_TITLES, columns_for, template_xlsx
+from .graduates import GRADUATE_COLUMNS, graduates_import, graduates_process
+
+__all__ = [
+    "COMPARISON_KINDS",
+    "GRADUATE_COLUMNS",
+    "TEMPLATE_TITLES",
+    "ImportFileError",
+    "columns_for",
+    "comparison_columns",
+    "comparison_import",
+    "graduates_import",
+    "graduates_process",
+    "import_batches_resume",
+    "office_of",
+    "template_xlsx",
+]
