@@ -15,6 +15,9 @@
 The services here move a status only through ``common.transitions.transition``, along the model's
 ``STATUS_MOVES``: a conditional UPDATE on the row and its old status, so of two concurrent decisions exactly one
 wins.
+
+Messages are lazy (``_`` is ``gettext_lazy``): an error is shown in the language of whoever reads it. Texts to
+applicants (SMS) are translated at once with ``gettext`` inside ``translation.override(SMS_LANGUAGE)``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from codes.lookup import validate_code
 from common.notifications import notification_queue
@@ -363,7 +367,7 @@ def application_register(*, application: Application, user, note: str = "") -> R
         first_contact_due_at=first_contact_due_at,
     )
     with translation.override(SMS_LANGUAGE):
-        text = _(
+        text = gettext(
             "【失业登记】%(name)s，您的失业登记申请（%(number)s）已办理，登记编号%(reg)s。"
             "%(office)s将在5个工作日内与您联系，提供就业服务和政策介绍。"
         ) % {
@@ -393,7 +397,7 @@ def application_reject(*, application: Application, user, reason: str, note: str
         decision_note=note.strip()[:DECISION_NOTE_MAX_LENGTH],
     )
     with translation.override(SMS_LANGUAGE):
-        text = _(
+        text = gettext(
             "【失业登记】%(name)s，您的失业登记申请（%(number)s）未予登记。原因：%(reason)s。%(explain)s"
         ) % {
             "name": application.person.name,
@@ -422,7 +426,7 @@ def application_withdraw(*, application: Application, user, reason: str) -> Appl
         raise ValidationError({"reason": [WITHDRAW_REASON_TOO_LONG % {"limit": DECISION_NOTE_MAX_LENGTH}]})
     application = _claim_pending(application, user, Application.Status.WITHDRAWN, decision_note=reason)
     with translation.override(SMS_LANGUAGE):
-        text = _(
+        text = gettext(
             "【失业登记】%(name)s，您的失业登记申请（%(number)s）已按您本人要求撤回。"
             "如需办理失业登记，可随时重新申请。"
         ) % {"name": application.person.name, "number": application.number}

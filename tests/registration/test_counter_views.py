@@ -64,7 +64,7 @@ def test_it_names_the_field_of_each_mistake_and_saves_nothing(client, caseworker
     html = response.content.decode()
     assert "第18位应为数字或X" in html
     response = client.post(NEW, counter_post(citizen_id(), commitment_accepted=""))
-    assert services.COMMITMENT_REQUIRED in response.content.decode()
+    assert str(services.COMMITMENT_REQUIRED) in response.content.decode()  # a lazy message
     assert not Application.objects.exists()
 
 
