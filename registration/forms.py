@@ -181,6 +181,23 @@ class RejectForm(forms.Form):
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
 
+class WithdrawForm(forms.Form):
+    """Withdrawal at the applicant's own request: the reason is required. Its ids (``id_withdraw_reason``) differ
+    from the other decision forms' on the same page."""
+
+    reason = forms.CharField(
+        label=_("撤回原因"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("申请人本人如何提出撤回（窗口、电话等）及其说明"),
+        error_messages={"required": _("请填写撤回原因（申请人本人要求撤回的情况）")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_withdraw_%s")
+        super().__init__(*args, **kwargs)
+
+
 class ManualVerificationForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("人工核查结果"),

@@ -4,6 +4,11 @@ verification by comparison, the decision within 3 working days, registrations an
 The rules themselves live in ``registration/services.py``; these models hold the data and the invariants the
 database can enforce whoever writes (one open application and one active registration per person, a rejection
 always has a reason from the closed list, ...).
+
+Each status has its choices, the moves they allow (a ``common.transitions.Transitions``) and the named groups
+side by side, at module level because the constraints in ``Meta`` need them (a nested class cannot see the
+names of the model's body); the model carries them as ``Status``, ``STATUS_MOVES``, ``OPEN_STATES`` and
+``TERMINAL_STATES``. Services move a status only through ``common.transitions.transition`` with that map.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.history import tracked
 from common.models import TimeStampedModel
+from common.transitions import Transitions
 from common.validators import validate_no_spaces
 from offices.models import Office, Region
 
@@ -31,7 +37,7 @@ class Person(TimeStampedModel):
     the office that manages the person now (the region of their latest application); scoping uses it.
     """
 
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     id_type = models.CharField(_("证件类型"), max_length=2, default=CITIZEN_ID)
     id_number = models.CharField(_("证件号码"), max_length=22)
     social_security_number = models.CharField(_("社会保障号码"), max_length=18, blank=True)
@@ -122,6 +128,29 @@ REJECTION_EXPLANATIONS: dict[str, str] = {
 }
 
 
+class ImportBatchStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("处理中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+# A queued batch is claimed by one job (queued → running); a running one ends done or failed, or goes back to the
+# queue when its worker died (registration.imports.import_batches_resume) to resume after its last committed
+# chunk. A file of comparison records is processed at once and created done.
+IMPORT_BATCH_MOVES = Transitions(
+    ImportBatchStatus,
+    {
+        ImportBatchStatus.QUEUED: {ImportBatchStatus.RUNNING},
+        ImportBatchStatus.RUNNING: {
+            ImportBatchStatus.DONE,
+            ImportBatchStatus.FAILED,
+            ImportBatchStatus.QUEUED,
+        },
+    },
+)
+
+
 # The file and the running counts change with every chunk of rows: not history, and far too big for it.
 @tracked(
     exclude=[
@@ -146,21 +175,20 @@ class ImportBatch(TimeStampedModel):
         BUSINESS = "business", _("市场主体登记记录")
         GRADUATES = "graduates", _("教育部门移交离校未就业高校毕业生名单")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("处理中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
+    Status = ImportBatchStatus
+    STATUS_MOVES = IMPORT_BATCH_MOVES
+    OPEN_STATES = STATUS_MOVES.non_terminal  # queued, running
+    TERMINAL_STATES = STATUS_MOVES.terminal  # done, failed
 
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DONE)
     # A graduate list is processed by a Celery job (registration.tasks.process_import_batch): the uploaded file
     # waits here, and ``processed_rows`` lets an interrupted job resume after the last committed chunk.
-    content = models.BinaryField(null=True, blank=True, editable=False)
+    content = models.BinaryField(_("文件内容"), null=True, blank=True, editable=False)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
     failure = models.CharField(_("失败原因"), max_length=500, blank=True)
     file_name = models.CharField(_("文件名"), max_length=200)
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(_("文件摘要（SHA-256）"), max_length=64)
     office = models.ForeignKey(Office, verbose_name=_("导入机构"), on_delete=models.PROTECT, related_name="+")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT, related_name="+"
@@ -179,8 +207,14 @@ class ImportBatch(TimeStampedModel):
             # registration.imports.import_batches_resume: the sweep over unfinished batches.
             models.Index(
                 fields=["created_at"],
-                condition=models.Q(status__in=["queued", "running"]),
+                condition=models.Q(status__in=IMPORT_BATCH_MOVES.non_terminal),
                 name="registration_batch_open",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ImportBatchStatus.values),
+                name="registration_importbatch_status_valid",
             ),
         ]
 
@@ -202,7 +236,9 @@ class ComparisonRecord(models.Model):
     organisation = models.CharField(_("单位或市场主体名称"), max_length=200)
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="comparison_records")
+    batch = models.ForeignKey(
+        ImportBatch, verbose_name=_("导入批次"), on_delete=models.PROTECT, related_name="comparison_records"
+    )
 
     class Meta:
         verbose_name = _("比对数据")
@@ -218,6 +254,27 @@ class ComparisonRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.organisation}"
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", _("待办理")
+    REGISTERED = "registered", _("已登记")
+    REJECTED = "rejected", _("不予登记")
+    WITHDRAWN = "withdrawn", _("已撤回")  # at the applicant's own request (services.application_withdraw)
+
+
+# A pending application is decided once: registered, rejected, or withdrawn at the applicant's request. Every
+# outcome is final; the person may apply again (a new application) once nothing of theirs is open.
+APPLICATION_MOVES = Transitions(
+    ApplicationStatus,
+    {
+        ApplicationStatus.PENDING: {
+            ApplicationStatus.REGISTERED,
+            ApplicationStatus.REJECTED,
+            ApplicationStatus.WITHDRAWN,
+        }
+    },
+)
 
 
 @tracked()
@@ -241,18 +298,17 @@ class Application(TimeStampedModel):
         EMPLOYMENT = "employment", _("就业地")
         INSURANCE = "insurance", _("参保地")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("待办理")
-        REGISTERED = "registered", _("已登记")
-        REJECTED = "rejected", _("不予登记")
-        WITHDRAWN = "withdrawn", _("已撤回")
+    Status = ApplicationStatus
+    STATUS_MOVES = APPLICATION_MOVES
+    OPEN_STATES = STATUS_MOVES.non_terminal  # pending
+    TERMINAL_STATES = STATUS_MOVES.terminal  # registered, rejected, withdrawn
 
     class MigrantAllowance(models.TextChoices):
         NONE = "", _("无")
         ONE_TIME = "one_time", _("领取一次性生活补助")
         TEMPORARY = "temporary", _("领取临时生活补助")
 
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField(_("申请编号"), max_length=20, unique=True)
     person = models.ForeignKey(
         Person, verbose_name=_("劳动者"), on_delete=models.PROTECT, related_name="applications"
@@ -299,7 +355,12 @@ class Application(TimeStampedModel):
     )
     difficulty_category = models.CharField(_("就业困难人员类别"), max_length=3, blank=True)
     import_batch = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+        ImportBatch,
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
     )
     decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -321,16 +382,16 @@ class Application(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["person"],
-                condition=models.Q(status="pending"),
+                condition=models.Q(status=ApplicationStatus.PENDING),
                 name="registration_application_one_open_per_person",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "registered", "rejected", "withdrawn"]),
+                condition=models.Q(status__in=ApplicationStatus.values),
                 name="registration_application_status_valid",
             ),
             models.CheckConstraint(
-                condition=(models.Q(status="rejected") & ~models.Q(rejection_reason=""))
-                | (~models.Q(status="rejected") & models.Q(rejection_reason="")),
+                condition=(models.Q(status=ApplicationStatus.REJECTED) & ~models.Q(rejection_reason=""))
+                | (~models.Q(status=ApplicationStatus.REJECTED) & models.Q(rejection_reason="")),
                 name="registration_application_rejection_has_reason",
             ),
             models.CheckConstraint(
@@ -338,8 +399,8 @@ class Application(TimeStampedModel):
                 name="registration_application_rejection_reason_closed_list",
             ),
             models.CheckConstraint(
-                condition=models.Q(status="pending", decided_at__isnull=True)
-                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                condition=models.Q(status=ApplicationStatus.PENDING, decided_at__isnull=True)
+                | (~models.Q(status=ApplicationStatus.PENDING) & models.Q(decided_at__isnull=False)),
                 name="registration_application_decided_at_matches_status",
             ),
         ]
@@ -347,7 +408,7 @@ class Application(TimeStampedModel):
             # registration.selectors.worklist: an office's pending applications by due time.
             models.Index(
                 fields=["office", "due_at"],
-                condition=models.Q(status="pending"),
+                condition=models.Q(status=ApplicationStatus.PENDING),
                 name="registration_app_worklist",
             ),
         ]
@@ -386,14 +447,21 @@ class Verification(models.Model):
         CONFIRMED = "confirmed", _("人工核实：申请信息属实")
         DISCREPANCY = "discrepancy", _("人工核实：与申请信息不符")
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="verifications")
+    application = models.ForeignKey(
+        Application, verbose_name=_("失业登记申请"), on_delete=models.PROTECT, related_name="verifications"
+    )
     method = models.CharField(_("方式"), max_length=10, choices=Method.choices)
     sources = models.JSONField(_("比对来源"), default=list, blank=True)
     outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices)
     detail = models.CharField(_("说明"), max_length=500, blank=True)
     performed_at = models.DateTimeField(_("时间"))
     performed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核查人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -405,6 +473,15 @@ class Verification(models.Model):
         return f"{self.get_method_display()}：{self.get_outcome_display()}"
 
 
+class RegistrationStatus(models.TextChoices):
+    ACTIVE = "active", _("有效")
+    ENDED = "ended", _("已注销")
+
+
+# Ended once, by the deregistration stage (services.registration_end); to register again a person applies anew.
+REGISTRATION_MOVES = Transitions(RegistrationStatus, {RegistrationStatus.ACTIVE: {RegistrationStatus.ENDED}})
+
+
 @tracked()
 class Registration(TimeStampedModel):
     """A registration as unemployed (失业登记), created by deciding an application.
@@ -414,16 +491,19 @@ class Registration(TimeStampedModel):
     ``registration_end``, which the deregistration stage calls.
     """
 
-    class Status(models.TextChoices):
-        ACTIVE = "active", _("有效")
-        ENDED = "ended", _("已注销")
+    Status = RegistrationStatus
+    STATUS_MOVES = REGISTRATION_MOVES
+    OPEN_STATES = STATUS_MOVES.non_terminal  # active
+    TERMINAL_STATES = STATUS_MOVES.terminal  # ended
 
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField(_("登记编号"), max_length=20, unique=True)
     person = models.ForeignKey(
         Person, verbose_name=_("劳动者"), on_delete=models.PROTECT, related_name="registrations"
     )
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="registration")
+    application = models.OneToOneField(
+        Application, verbose_name=_("失业登记申请"), on_delete=models.PROTECT, related_name="registration"
+    )
     office = models.ForeignKey(
         Office, verbose_name=_("登记机构"), on_delete=models.PROTECT, related_name="registrations"
     )
@@ -442,18 +522,47 @@ class Registration(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["person"],
-                condition=models.Q(status="active"),
+                condition=models.Q(status=RegistrationStatus.ACTIVE),
                 name="registration_registration_one_active",
             ),
             models.CheckConstraint(
-                condition=models.Q(status="active", ended_on__isnull=True)
-                | models.Q(status="ended", ended_on__isnull=False),
+                condition=models.Q(status=RegistrationStatus.ACTIVE, ended_on__isnull=True)
+                | models.Q(status=RegistrationStatus.ENDED, ended_on__isnull=False),
                 name="registration_registration_ended_on_matches_status",
             ),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+
+class BundleRequestStatus(models.TextChoices):
+    OPEN = "open", _("已发起")
+    IN_PROGRESS = "in_progress", _("办理中")
+    DONE = "done", _("已办结")
+    DECLINED = "declined", _("未通过")
+    CANCELLED = "cancelled", _("本人撤回")
+
+
+# Forward only: an opened request is taken up (办理中) or ends at once; one being handled ends done, declined or
+# withdrawn by the person. The outcomes are final: they record another department's decision (or the person's),
+# which is not reopened here.
+BUNDLE_REQUEST_MOVES = Transitions(
+    BundleRequestStatus,
+    {
+        BundleRequestStatus.OPEN: {
+            BundleRequestStatus.IN_PROGRESS,
+            BundleRequestStatus.DONE,
+            BundleRequestStatus.DECLINED,
+            BundleRequestStatus.CANCELLED,
+        },
+        BundleRequestStatus.IN_PROGRESS: {
+            BundleRequestStatus.DONE,
+            BundleRequestStatus.DECLINED,
+            BundleRequestStatus.CANCELLED,
+        },
+    },
+)
 
 
 @tracked()
@@ -466,14 +575,14 @@ class BundleRequest(TimeStampedModel):
         DIFFICULTY = "difficulty", _("就业困难人员认定")
         DIBAO = "dibao", _("最低生活保障（转介民政部门）")
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("已发起")
-        IN_PROGRESS = "in_progress", _("办理中")
-        DONE = "done", _("已办结")
-        DECLINED = "declined", _("未通过")
-        CANCELLED = "cancelled", _("本人撤回")
+    Status = BundleRequestStatus
+    STATUS_MOVES = BUNDLE_REQUEST_MOVES
+    OPEN_STATES = STATUS_MOVES.non_terminal  # open, in_progress
+    TERMINAL_STATES = STATUS_MOVES.terminal  # done, declined, cancelled
 
-    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="bundle_requests")
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("失业登记"), on_delete=models.PROTECT, related_name="bundle_requests"
+    )
     kind = models.CharField(_("事项"), max_length=12, choices=Kind.choices)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)
     note = models.CharField(_("备注"), max_length=300, blank=True)
@@ -486,15 +595,21 @@ class BundleRequest(TimeStampedModel):
         verbose_name_plural = _("关联事项")
         constraints = [
             models.UniqueConstraint(fields=["registration", "kind"], name="registration_bundle_one_per_kind"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=BundleRequestStatus.values),
+                name="registration_bundlerequest_status_valid",
+            ),
         ]
 
 
 class IdReveal(models.Model):
     """Each time a user saw a full ID number (lists and pages show it masked)."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
+    person = models.ForeignKey(Person, verbose_name=_("劳动者"), on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("查看人"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("查看时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("证件号码查看记录")

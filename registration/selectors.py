@@ -122,6 +122,8 @@ def intake_timeline(person: Person) -> list[TimelineEntry]:
         if app.decided_at:
             if app.status == Application.Status.REJECTED:
                 title = _("不予登记：%(reason)s") % {"reason": app.get_rejection_reason_display()}
+            elif app.status == Application.Status.WITHDRAWN:  # the detail is the recorded reason
+                title = _("已撤回（申请人本人要求）")
             else:
                 title = app.get_status_display()
             entries.append(TimelineEntry(app.decided_at, "decision", title, app.decision_note, url))

@@ -7,8 +7,17 @@
   cannot apply again; due in 3 working days; checked by information comparison at once.
 - ``application_register`` / ``application_reject``: the decision, by a caseworker of the application's region,
   rejection only for a reason in ``RejectionReason`` (no forbidden reason exists); the applicant is notified.
+- ``application_withdraw``: the applicant asked to withdraw a pending application; the reason is recorded and
+  the applicant is notified.
 - ``application_verify_manually``, ``bundle_request_open`` / ``bundle_request_set_status``,
   ``person_reveal_id``, ``registration_end`` (called by the deregistration stage).
+
+The services here move a status only through ``common.transitions.transition``, along the model's
+``STATUS_MOVES``: a conditional UPDATE on the row and its old status, so of two concurrent decisions exactly one
+wins.
+
+Messages are lazy (``_`` is ``gettext_lazy``): an error is shown in the language of whoever reads it. Texts to
+applicants (SMS) are translated at once with ``gettext`` inside ``translation.override(SMS_LANGUAGE)``.
 """
 
 from __future__ import annotations
@@ -19,11 +28,13 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from codes.lookup import validate_code
 from common.notifications import notification_queue
 from common.numbering import next_number
+from common.transitions import transition
 from offices.models import Office, Region
 from offices.scoping import can_see_region
 from offices.selectors import office_for_region
@@ -56,6 +67,12 @@ NO_OFFICE = _("所选登记地没有可受理的公共就业服务机构")
 UNDER_WORKING_AGE = _("申请人未满16周岁，不属于劳动年龄内，不能登记；如需办理请选择“不予登记”并说明原因")
 FORBIDDEN_REASON = _("不予登记原因必须从规定的列表中选择")
 OUT_OF_SCOPE = _("该事项不在您的管辖区划内")
+WITHDRAW_REASON_REQUIRED = _("请填写撤回原因（申请人本人要求撤回的情况）")
+WITHDRAW_REASON_TOO_LONG = _("撤回原因最多 %(limit)d 个字符")
+BUNDLE_FINAL = _("该事项已是最终状态（%(status)s），不能再更改")
+BUNDLE_MOVE_NOT_ALLOWED = _("该事项当前为“%(old)s”，不能改为“%(new)s”")
+BUNDLE_CHANGED = _("该事项已被他人更新为“%(status)s”，请刷新页面后再试")
+DECISION_NOTE_MAX_LENGTH = 500  # Application.decision_note
 
 
 class DuplicateApplication(ValidationError):
@@ -289,18 +306,27 @@ def application_submit(
     return application
 
 
-def _claim_pending(application: Application, user, **changes) -> Application:
-    """Move a pending application on, exactly once (a conditional UPDATE on pk and status)."""
+def _claim_pending(application: Application, user, to: str, **changes) -> Application:
+    """Decide a pending application (pending → ``to``), exactly once, recording who and when; returns it fresh.
+
+    Raises PermissionDenied outside the user's region, ValidationError (code ``not_pending``) if it is no longer
+    pending, whoever decided it first.
+    """
     if not can_see_region(user, application.region):
         raise PermissionDenied(OUT_OF_SCOPE)
-    now = timezone.now()
-    updated = Application.objects.filter(pk=application.pk, status=Application.Status.PENDING).update(
-        decided_at=now, decided_by=user, updated_at=now, **changes
+    won = transition(
+        Application,
+        application.pk,
+        from_=Application.Status.PENDING,
+        to=to,
+        allowed=Application.STATUS_MOVES,
+        decided_at=timezone.now(),
+        decided_by=user,
+        **changes,
     )
-    if updated != 1:
-        application.refresh_from_db()
-        raise ValidationError(NOT_PENDING % {"status": application.get_status_display()}, code="not_pending")
     application.refresh_from_db()
+    if not won:
+        raise ValidationError(NOT_PENDING % {"status": application.get_status_display()}, code="not_pending")
     return application
 
 
@@ -325,7 +351,10 @@ def application_register(*, application: Application, user, note: str = "") -> R
     except CalendarNotLoaded as exc:
         raise ValidationError(str(exc), code="calendar") from exc
     application = _claim_pending(
-        application, user, status=Application.Status.REGISTERED, decision_note=note.strip()[:500]
+        application,
+        user,
+        Application.Status.REGISTERED,
+        decision_note=note.strip()[:DECISION_NOTE_MAX_LENGTH],
     )
     registration = Registration.objects.create(
         number=next_number("DJ", "registration_registration_number_seq"),
@@ -338,7 +367,7 @@ def application_register(*, application: Application, user, note: str = "") -> R
         first_contact_due_at=first_contact_due_at,
     )
     with translation.override(SMS_LANGUAGE):
-        text = _(
+        text = gettext(
             "【失业登记】%(name)s，您的失业登记申请（%(number)s）已办理，登记编号%(reg)s。"
             "%(office)s将在5个工作日内与您联系，提供就业服务和政策介绍。"
         ) % {
@@ -363,12 +392,12 @@ def application_reject(*, application: Application, user, reason: str, note: str
     application = _claim_pending(
         application,
         user,
-        status=Application.Status.REJECTED,
+        Application.Status.REJECTED,
         rejection_reason=reason,
-        decision_note=note.strip()[:500],
+        decision_note=note.strip()[:DECISION_NOTE_MAX_LENGTH],
     )
     with translation.override(SMS_LANGUAGE):
-        text = _(
+        text = gettext(
             "【失业登记】%(name)s，您的失业登记申请（%(number)s）未予登记。原因：%(reason)s。%(explain)s"
         ) % {
             "name": application.person.name,
@@ -376,6 +405,31 @@ def application_reject(*, application: Application, user, reason: str, note: str
             "reason": application.get_rejection_reason_display(),
             "explain": application.rejection_explanation,
         }
+    notification_queue(phone=application.person.phone, text=text, ref=f"application:{application.number}")
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, user, reason: str) -> Application:
+    """Withdraw a pending application at the applicant's own request (撤回); returns it, WITHDRAWN.
+
+    Only the applicant can ask for it, in person or by phone: the caseworker who records it gives the reason
+    (required, at most 500 characters), kept as the decision note with who and when (``decided_by`` /
+    ``decided_at``) like the other decisions. The applicant is told by SMS and may apply again at any time.
+    Raises PermissionDenied outside the user's region, ValidationError if the reason is missing or too long or
+    the application is no longer pending.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [WITHDRAW_REASON_REQUIRED]})
+    if len(reason) > DECISION_NOTE_MAX_LENGTH:
+        raise ValidationError({"reason": [WITHDRAW_REASON_TOO_LONG % {"limit": DECISION_NOTE_MAX_LENGTH}]})
+    application = _claim_pending(application, user, Application.Status.WITHDRAWN, decision_note=reason)
+    with translation.override(SMS_LANGUAGE):
+        text = gettext(
+            "【失业登记】%(name)s，您的失业登记申请（%(number)s）已按您本人要求撤回。"
+            "如需办理失业登记，可随时重新申请。"
+        ) % {"name": application.person.name, "number": application.number}
     notification_queue(phone=application.person.phone, text=text, ref=f"application:{application.number}")
     return application
 
@@ -415,14 +469,40 @@ def bundle_request_open(*, registration: Registration, kind: str, user, note: st
 
 @transaction.atomic
 def bundle_request_set_status(*, request: BundleRequest, user, status: str, note: str = "") -> BundleRequest:
+    """Move a linked request along ``BundleRequest.STATUS_MOVES``, with a new note if given; returns it fresh.
+
+    Forward only: 已发起 → 办理中 / 已办结 / 未通过 / 本人撤回, 办理中 → 已办结 / 未通过 / 本人撤回; the last
+    three are final. Choosing the status it already has (an open one) changes only the note. A move the map does
+    not allow, a final request, or a request someone else moved meanwhile is refused with a ValidationError
+    keyed to ``status``.
+    """
     if not can_see_region(user, request.registration.region):
         raise PermissionDenied(OUT_OF_SCOPE)
     if status not in BundleRequest.Status.values:
         raise ValidationError({"status": [_("请选择状态")]})
-    request.status = status
-    if note.strip():
-        request.note = note.strip()[:300]
-    request.save(update_fields=["status", "note", "updated_at"])
+    note = note.strip()[:300]
+    current = request.status
+    if current in BundleRequest.TERMINAL_STATES:
+        raise ValidationError({"status": [BUNDLE_FINAL % {"status": request.get_status_display()}]})
+    if status == current:
+        if note:
+            request.note = note
+            request.save(update_fields=["note", "updated_at"])
+        return request
+    if not BundleRequest.STATUS_MOVES.allowed(current, status):
+        labels = {"old": request.get_status_display(), "new": BundleRequest.Status(status).label}
+        raise ValidationError({"status": [BUNDLE_MOVE_NOT_ALLOWED % labels]})
+    won = transition(
+        BundleRequest,
+        request.pk,
+        from_=current,
+        to=status,
+        allowed=BundleRequest.STATUS_MOVES,
+        **({"note": note} if note else {}),
+    )
+    request.refresh_from_db()
+    if not won:
+        raise ValidationError({"status": [BUNDLE_CHANGED % {"status": request.get_status_display()}]})
     return request
 
 
@@ -438,10 +518,15 @@ def person_reveal_id(*, person: Person, user) -> str:
 @transaction.atomic
 def registration_end(*, registration: Registration, ended_on: date) -> Registration:
     """Mark a registration ended (called by the deregistration stage). Exactly once: returns it, or raises."""
-    updated = Registration.objects.filter(pk=registration.pk, status=Registration.Status.ACTIVE).update(
-        status=Registration.Status.ENDED, ended_on=ended_on, updated_at=timezone.now()
+    won = transition(
+        Registration,
+        registration.pk,
+        from_=Registration.Status.ACTIVE,
+        to=Registration.Status.ENDED,
+        allowed=Registration.STATUS_MOVES,
+        ended_on=ended_on,
     )
-    if updated != 1:
+    if not won:
         raise ValidationError(_("该失业登记已注销"), code="not_active")
     registration.refresh_from_db()
     return registration

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from common.queueing import enqueue_on_commit
 from common.tables import ImportFileError
+from common.transitions import transition
 from offices.models import Office
 
 from ..models import ImportBatch
@@ -30,9 +31,15 @@ def import_batches_resume(*, stale_after: timedelta = timedelta(minutes=30)) -> 
     last committed chunk. Run every few minutes by beat (registration.tasks.resume_import_batches).
     """
     now = timezone.now()
-    ImportBatch.objects.filter(status=ImportBatch.Status.RUNNING, updated_at__lt=now - stale_after).update(
-        status=ImportBatch.Status.QUEUED, updated_at=now
-    )
+    stale = ImportBatch.objects.filter(updated_at__lt=now - stale_after)
+    for pk in stale.filter(status=ImportBatch.Status.RUNNING).values_list("pk", flat=True):
+        transition(  # unless its worker moved it on meanwhile
+            stale,
+            pk,
+            from_=ImportBatch.Status.RUNNING,
+            to=ImportBatch.Status.QUEUED,
+            allowed=ImportBatch.STATUS_MOVES,
+        )
     ids = list(
         ImportBatch.objects.filter(
             status=ImportBatch.Status.QUEUED, created_at__lt=now - timedelta(minutes=2)

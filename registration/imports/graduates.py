@@ -40,6 +40,7 @@ from common.tables import (
     read_table,
     sort_errors,
 )
+from common.transitions import transition
 from offices.models import Office, Region
 from workdays.calendar import CalendarNotLoaded
 
@@ -211,10 +212,10 @@ def graduates_process(*, batch_id: int) -> bool:
     list again creates nothing twice. When the working-day calendar does not cover the deadline, the batch fails
     with that message (ops load the new year and upload again).
     """
-    claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
-        status=ImportBatch.Status.RUNNING, updated_at=timezone.now()
-    )
-    if claimed != 1:
+    Status = ImportBatch.Status
+    if not transition(
+        ImportBatch, batch_id, from_=Status.QUEUED, to=Status.RUNNING, allowed=ImportBatch.STATUS_MOVES
+    ):
         return False
     batch = ImportBatch.objects.select_related("office__region", "uploaded_by").get(pk=batch_id)
     table = read_table(StoredFile(batch.file_name, bytes(batch.content)), GRADUATE_COLUMNS)
@@ -223,15 +224,26 @@ def graduates_process(*, batch_id: int) -> bool:
         for raw in chunks(table.rows[batch.processed_rows :], CHUNK_ROWS):
             _graduate_chunk(batch, replace(table, rows=raw), regions)
     except ImportFileError as exc:
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.FAILED, failure=str(exc)[:500], content=None, updated_at=timezone.now()
+        transition(
+            ImportBatch,
+            batch.pk,
+            from_=Status.RUNNING,
+            to=Status.FAILED,
+            allowed=ImportBatch.STATUS_MOVES,
+            failure=str(exc)[:500],
+            content=None,
         )
         return True
     batch.refresh_from_db()
-    batch.errors = sort_errors(batch.errors)
-    batch.status = ImportBatch.Status.DONE
-    batch.content = None  # the rows are in the database now; the file's sha256 stays
-    batch.save(update_fields=["errors", "status", "content", "updated_at"])
+    transition(
+        ImportBatch,
+        batch.pk,
+        from_=Status.RUNNING,
+        to=Status.DONE,
+        allowed=ImportBatch.STATUS_MOVES,
+        errors=sort_errors(batch.errors),
+        content=None,  # the rows are in the database now; the file's sha256 stays
+    )
     return True
 
 

@@ -1,4 +1,5 @@
-"""Caseworkers' pages: worklist, counter application (two steps), decision, commitment letter, bundle."""
+"""Caseworkers' pages: worklist, counter application (two steps), decision or withdrawal, commitment letter,
+bundle."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from ..forms import (
     ManualVerificationForm,
     RegisterForm,
     RejectForm,
+    WithdrawForm,
 )
 from ..idnumbers import normalize_citizen_id
 from ..models import REJECTION_EXPLANATIONS, Application, BundleRequest, Registration, Verification
@@ -155,7 +157,8 @@ def application_detail(request: HttpRequest, code) -> HttpResponse:
         "urgency": urgency(application.due_at),
         "verifications": application.verifications.select_related("performed_by"),
         "register_form": RegisterForm(),
-        "reject_form": RejectForm(),
+        "reject_form": RejectForm(auto_id="id_reject_%s"),  # its "note" is not the register form's
+        "withdraw_form": WithdrawForm(),
         "verify_form": ManualVerificationForm(),
         "explanations": {k: str(v) for k, v in REJECTION_EXPLANATIONS.items()},
         "registration": Registration.objects.filter(application=application).first(),
@@ -210,6 +213,19 @@ def application_reject(request: HttpRequest, code) -> HttpResponse:
         return _("已作出不予登记决定，并已通知申请人原因。")
 
     return _decide(request, code, RejectForm, action)
+
+
+@login_required
+@permission_required("registration.change_application", raise_exception=True)
+@require_POST
+def application_withdraw(request: HttpRequest, code) -> HttpResponse:
+    """Withdraw a pending application because the applicant asked to (reason required)."""
+
+    def action(application, data):
+        services.application_withdraw(application=application, user=request.user, reason=data["reason"])
+        return _("已按申请人本人要求撤回申请，并已短信告知申请人。")
+
+    return _decide(request, code, WithdrawForm, action)
 
 
 @login_required
@@ -276,13 +292,17 @@ def bundle_status(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = BundleStatusForm(request.POST)
     if form.is_valid():
-        services.bundle_request_set_status(
-            request=bundle,
-            user=request.user,
-            status=form.cleaned_data["status"],
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, _("已更新：%(kind)s") % {"kind": bundle.get_kind_display()})
+        try:
+            services.bundle_request_set_status(
+                request=bundle,
+                user=request.user,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已更新：%(kind)s") % {"kind": bundle.get_kind_display()})
     else:
         messages.error(request, _("请选择状态"))
     return redirect("registration:person_detail", code=bundle.registration.person.code)
@@ -308,6 +328,7 @@ urlpatterns = [
     path("applications/<uuid:code>/", application_detail, name="application_detail"),
     path("applications/<uuid:code>/register/", application_register, name="application_register"),
     path("applications/<uuid:code>/reject/", application_reject, name="application_reject"),
+    path("applications/<uuid:code>/withdraw/", application_withdraw, name="application_withdraw"),
     path("applications/<uuid:code>/verify/", application_verify, name="application_verify"),
     path("applications/<uuid:code>/commitment/", commitment_letter, name="commitment_letter"),
     path("registrations/<uuid:code>/bundle/", bundle_open, name="bundle_open"),
