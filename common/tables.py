@@ -29,12 +29,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import StrOrPromise
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -69,7 +72,7 @@ class Column:
     key: str
     headers: tuple[str, ...]
     required: bool = True  # the header must be present (a value may still be optional)
-    hint: str = ""  # shown on the instructions sheet of the template
+    hint: StrOrPromise = ""  # shown on the instructions sheet of the template
     number_format: str = ""
     width: int = 16
 

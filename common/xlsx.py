@@ -34,6 +34,7 @@ from openpyxl.utils import get_column_letter
 from .tables import Column
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -112,7 +113,7 @@ class XlsxWriter:
         return buffer.getvalue()
 
 
-def template_workbook(title: str, columns: Sequence[Column], *, notes: Iterable[str] = ()) -> bytes:
+def template_workbook(title: StrOrPromise, columns: Sequence[Column], *, notes: Iterable[str] = ()) -> bytes:
     """An empty import template: a data sheet with the columns' headers (text and date columns formatted so that
     Excel keeps what is typed) and an instructions sheet (``title``, how to fill it in, ``notes``, and each column
     with whether it is required and its hint)."""

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 
@@ -23,11 +24,24 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django_otp.admin import OTPAdminSite
 
+from common.ratelimit import client_ip
+
 logger = logging.getLogger("offices.security")
 
 SESSION_LAST_SEEN = "_last_seen"
 # Write the session at most once a minute for activity: an idle limit of minutes needs no finer clock.
 LAST_SEEN_RESOLUTION = 60
+
+
+def lockout_client_ip(request) -> str | None:
+    """The client address django-axes records (AXES_CLIENT_IP_CALLABLE): the one the rate limits use, or None
+    for a request without one (a test client's bare request)."""
+    address = client_ip(request)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address
 
 
 def lockout_response(request, credentials=None, *args, **kwargs):
@@ -51,7 +65,7 @@ def lockout_response(request, credentials=None, *args, **kwargs):
 def log_failed_login(sender, credentials, request=None, **kwargs) -> None:
     """Every failed sign-in goes to the log with the user name tried and the client address (never the
     password: Django passes the credentials with it cleansed)."""
-    address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    address = client_ip(request) if request is not None else ""
     logger.warning("failed sign-in for user %r from %s", credentials.get("username", ""), address)
 
 
@@ -92,10 +106,10 @@ class StaffAdminSite(OTPAdminSite):
             return super().has_permission(request)
         return AdminSite.has_permission(self, request)
 
-    @property  # type: ignore[override]  # a class attribute in Django's AdminSite; here it follows the setting
+    @property  # a class attribute in Django's AdminSite; here it follows the setting
     def login_form(self):
         return OTPAdminSite.login_form if settings.ADMIN_OTP_REQUIRED else AdminAuthenticationForm
 
-    @property  # type: ignore[override]  # as login_form
+    @property  # as login_form
     def login_template(self):
         return OTPAdminSite.login_template if settings.ADMIN_OTP_REQUIRED else None

@@ -128,6 +128,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "offices.security.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_CLIENT_IP_CALLABLE = "offices.security.lockout_client_ip"  # the rate limits' address, proxies included
 # Administrators must confirm a one-time password (TOTP, django-otp) to enter the admin site when this is on.
 ADMIN_OTP_REQUIRED = env.bool("ADMIN_OTP_REQUIRED", default=False)
 OTP_TOTP_ISSUER = "失业登记服务管理系统"
@@ -195,6 +196,10 @@ SMS_BACKEND = env("SMS_BACKEND", default="common.notifications.LoggingSmsBackend
 DEPLOYMENT_PROVINCE = env("DEPLOYMENT_PROVINCE", default="")
 # Online progress queries allowed per client address per hour (application number + ID number).
 PROGRESS_QUERY_LIMIT_PER_HOUR = env.int("PROGRESS_QUERY_LIMIT_PER_HOUR", default=20)
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated), e.g.
+# "10.1.2.3,10.1.2.0/28". Only a request whose direct peer is one of them has its client address taken from
+# the header (common.ratelimit.client_ip); empty = REMOTE_ADDR only.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Online application submissions per client address per hour (each one says whether a document has a case).
 ONLINE_APPLICATION_LIMIT_PER_HOUR = env.int("ONLINE_APPLICATION_LIMIT_PER_HOUR", default=30)
 

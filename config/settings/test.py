@@ -16,7 +16,7 @@ STORAGES = {
 }
 # A test database of its own, so tests can run while the dev stack uses the same server.
 DATABASES["default"]["TEST"] = {"NAME": env("DJANGO_TEST_DB_NAME", default="test_app")}
-CACHES["default"]["KEY_PREFIX"] = "test"  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = env("DJANGO_CACHE_PREFIX", default="test")  # noqa: F405
 
 # A stage that exists only in tests (tests/example_stage): it plugs into navigation, roles, the home page,
 # the person timeline and the job schedule from its own folder alone (tests/portal/test_plugins.py).
