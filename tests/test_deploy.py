@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 GOOD_SECRET = "k" * 25 + "Z9" * 10 + "q" * 5  # 50 characters, none of the refused prefixes
 # What docker-compose.yml requires (${VAR:?...}); dummies, so validation does not depend on a .env file.
-COMPOSE_REQUIRED_ENV = {"POSTGRES_PASSWORD": "dummy-password-for-validation"}
+COMPOSE_REQUIRED_ENV = {
+    "POSTGRES_PASSWORD": "dummy-password-for-validation",
+    "APP_DB_PASSWORD": "dummy-app-password-for-validation",
+}
 
 
 # ---- docker-compose.yml -------------------------------------------------------------------------
@@ -95,9 +98,27 @@ def test_it_describes_postgres_redis_web_worker_and_beat_services(compose):
         assert env["REDIS_URL"].startswith("redis://redis:6379/"), name
 
 
+def test_it_refuses_docker_compose_yml_without_an_app_role_password(compose):
+    result = compose(COMPOSE_FILE, "config", "-q", extra_env={"APP_DB_PASSWORD": ""})
+    assert result.returncode != 0
+    assert "APP_DB_PASSWORD" in result.stderr
+
+
+def test_it_runs_the_app_as_a_role_other_than_the_owner_of_the_tables(compose):
+    """Migrations run as the owner, which then grants the app role (common/dbroles.py); web, worker and beat
+    connect as that role, so they cannot rewrite the audit trail."""
+    services = json.loads(compose(COMPOSE_FILE, "config", "--format", "json").stdout)["services"]
+    owner_url = services["migrate"]["environment"]["DATABASE_URL"]
+    assert owner_url.startswith("postgresql://app:")  # POSTGRES_USER, the owner
+    script = services["migrate"]["command"][-1]
+    assert "manage.py migrate --no-input && python manage.py grant_app_role" in script
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgresql://app_runtime:"), name
+
+
 def test_it_runs_migrations_once_before_web_worker_and_beat_start(compose):
     services = json.loads(compose(COMPOSE_FILE, "config", "--format", "json").stdout)["services"]
-    assert services["migrate"]["command"][-2:] == ["migrate", "--no-input"]
+    assert "python manage.py migrate --no-input" in services["migrate"]["command"][-1]
     assert services["migrate"]["restart"] == "no"
     for name in ("web", "worker", "beat"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from celery import shared_task
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
@@ -107,3 +108,15 @@ def test_it_shows_the_history_in_the_admin(client, office_jiefang, db):
     assert '<td class="field-pgh_obj_model">offices.Office</td>' in renamed
     assert f'<td class="field-pgh_obj_id">{office_jiefang.pk}</td>' in renamed
     assert f'<td class="field-user nowrap">{admin}</td>' in renamed
+
+
+@shared_task(name="tests.rename_office")
+def rename_office(pk: int, name: str) -> None:
+    Office.objects.filter(pk=pk).update(name=name)
+
+
+@pytest.mark.django_db
+def test_a_celery_tasks_writes_carry_the_task_as_their_source(office_jiefang):
+    rename_office.apply(args=[office_jiefang.pk, "解放区就业服务中心（任务改名）"])  # as the worker runs it
+    (latest, *_rest) = history_for(office_jiefang)
+    assert latest["label"] == "update" and latest["source"] == "task:tests.rename_office"
