@@ -175,7 +175,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 # A web request that queues work after commit must not hang when Redis is down: one quick retry, then the
-# caller logs and moves on (common.tasks.enqueue_on_commit); the periodic sweeps pick the work up later.
+# caller logs and moves on (common.queueing.enqueue_on_commit); the periodic sweeps pick the work up later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0,
