@@ -8,21 +8,23 @@ validate_code("AAC058", "01")  # raises ValidationError naming the table when th
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from .models import CodeItem
 
 
 def choices(table: str) -> list[tuple[str, str]]:
-    return list(
-        CodeItem.objects.filter(table_id=table, active=True)
-        .order_by("sort_order", "code")
-        .values_list("code", "label")
-    )
+    """The active codes of ``table`` with their labels in the reader's language (codes/labels.py)."""
+    items = CodeItem.objects.filter(table_id=table, active=True).order_by("sort_order", "code")
+    return [(code, gettext(text)) for code, text in items.values_list("code", "label")]
 
 
 def label(table: str, code: str) -> str | None:
-    return CodeItem.objects.filter(table_id=table, code=code).values_list("label", flat=True).first()
+    """The label of ``code`` in the reader's language (Chinese for uploads and exports: call it inside
+    ``translation.override("zh-hans")``); None for an unknown code."""
+    text = CodeItem.objects.filter(table_id=table, code=code).values_list("label", flat=True).first()
+    return gettext(text) if text else None
 
 
 def validate_code(table: str, code: str) -> None:

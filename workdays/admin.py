@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -63,12 +64,28 @@ class LoadYearForm(forms.Form):
         return data
 
 
+WORKDAY_LABELS = {True: _("工作日"), False: _("休息日")}
+
+
+class WorkdayFilter(admin.SimpleListFilter):
+    title = _("工作日/休息日")
+    parameter_name = "workday"
+
+    def lookups(self, request, model_admin):
+        return [("1", WORKDAY_LABELS[True]), ("0", WORKDAY_LABELS[False])]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("0", "1"):
+            return queryset.filter(is_workday=self.value() == "1")
+        return queryset
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
     """Ops check and correct single days here, and load a new year when the State Council publishes it."""
 
-    list_display = ["date", "weekday", "kind", "is_workday", "note"]
-    list_filter = ["kind", "is_workday"]
+    list_display = ["date", "weekday", "kind", "day_type", "note"]
+    list_filter = ["kind", WorkdayFilter]
     date_hierarchy = "date"
     search_fields = ["note"]
     fields = ["date", "kind", "note"]
@@ -77,6 +94,16 @@ class CalendarDayAdmin(admin.ModelAdmin):
     @admin.display(description=_("星期"))
     def weekday(self, obj: CalendarDay) -> str:
         return date_format(obj.date, "D")
+
+    @admin.display(description=_("工作日/休息日"), ordering="is_workday")
+    def day_type(self, obj: CalendarDay) -> str:
+        return str(WORKDAY_LABELS[obj.is_workday])
+
+    def changelist_view(self, request, extra_context=None):
+        """Open at the current year (not at 2004, the first the calendar knows) unless a filter is chosen."""
+        if not request.GET:
+            return redirect(f"{request.path}?date__year={timezone.localdate().year}")
+        return super().changelist_view(request, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         return ["date"] if obj else []

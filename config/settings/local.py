@@ -1,4 +1,4 @@
-"""`make run`: DEBUG on, demo data, a throwaway secret key unless one is given."""
+"""`make run`: demo data, a throwaway secret key unless one is given; DEBUG only on request."""
 
 import os
 from pathlib import Path
@@ -12,7 +12,9 @@ os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:{os.environ.get('REDIS_PO
 from .base import *  # noqa: E402, F403
 from .base import env  # noqa: E402
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off by default, so `make run` shows the pages users see (Chinese 403/404/500, never the debug page with the
+# URL patterns); DJANGO_DEBUG=true for the debug page while developing.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 DEMO_DATA = env.bool("DEMO_DATA", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret-3f9c1e7a")
 # Static files straight from static/ without collectstatic.
