@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -173,12 +175,24 @@ class RegisterForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    """Only reasons of the closed list can be chosen; none of them is a reason the notice forbids."""
+    """Only reasons of the closed list can be chosen; none of them is a reason the notice forbids. Reasons whose
+    evidence is missing (``blocked``: reason → what is missing, services.rejection_blockers) are not offered."""
 
     reason = forms.ChoiceField(
         label=_("不予登记原因"), choices=_blank(_("请选择")) + list(RejectionReason.choices)
     )
-    note = forms.CharField(label=_("说明"), max_length=500, required=False)
+    note = forms.CharField(
+        label=_("说明"),
+        max_length=500,
+        required=False,
+        help_text=_("以“已享受养老保险待遇”或“已在其他地区登记”为由的，须写明如何得知"),
+    )
+
+    def __init__(self, *args, blocked: Mapping[str, object] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(value, label) for value, label in field.choices if value not in (blocked or {})]
 
 
 class WithdrawForm(forms.Form):

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +55,9 @@ from .models import (
 )
 from .verification import run_comparison
 
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import StrOrPromise
+
 DECISION_WORKDAYS = 3  # 三: 要在3个工作日内办结失业登记申请
 FIRST_CONTACT_WORKDAYS = 5  # 三: 在办理失业登记后5个工作日内主动联系
 MIN_WORKING_AGE = 16  # 十: 年满16周岁
@@ -67,6 +72,12 @@ NO_OFFICE = _("所选登记地没有可受理的公共就业服务机构")
 UNDER_WORKING_AGE = _("申请人未满16周岁，不属于劳动年龄内，不能登记；如需办理请选择“不予登记”并说明原因")
 FORBIDDEN_REASON = _("不予登记原因必须从规定的列表中选择")
 OUT_OF_SCOPE = _("该事项不在您的管辖区划内")
+# Decisions need their evidence (DESIGN.md: a reason that states a fact needs its evidence on the application).
+EMPLOYED_NEEDS_EVIDENCE = _("须先有依据：信息比对发现在职参保或经营记录，或已记录人工核查结果")
+NOT_UNDER_AGE = _("申请人已满16周岁")
+REASON_NEEDS_NOTE = _("请在说明中写明如何得知（核实的途径、时间和结果）")
+# Reasons stating a fact that the caseworker learnt elsewhere: the note says how.
+REASONS_NEEDING_A_NOTE = (RejectionReason.DRAWING_PENSION, RejectionReason.ALREADY_REGISTERED)
 WITHDRAW_REASON_REQUIRED = _("请填写撤回原因（申请人本人要求撤回的情况）")
 WITHDRAW_REASON_TOO_LONG = _("撤回原因最多 %(limit)d 个字符")
 BUNDLE_FINAL = _("该事项已是最终状态（%(status)s），不能再更改")
@@ -330,6 +341,25 @@ def _claim_pending(application: Application, user, to: str, **changes) -> Applic
     return application
 
 
+def rejection_blockers(application: Application) -> dict[str, StrOrPromise]:
+    """The reasons of the closed list that cannot be chosen for ``application`` now, with what is missing.
+
+    "Employed per comparison or check" needs a comparison that found employment or a recorded manual check;
+    "outside working age" needs an applicant under 16. (Reasons needing only a note are not blocked here:
+    ``application_reject`` asks for the note.)
+    """
+    blockers: dict[str, StrOrPromise] = {}
+    evidence = application.verifications.filter(
+        Q(method=Verification.Method.COMPARISON, outcome=Verification.Outcome.EMPLOYMENT_FOUND)
+        | Q(method=Verification.Method.MANUAL)
+    )
+    if not evidence.exists():
+        blockers[RejectionReason.EMPLOYED] = EMPLOYED_NEEDS_EVIDENCE
+    if _age_on(application.person.birth_date, timezone.localdate()) >= MIN_WORKING_AGE:
+        blockers[RejectionReason.OUT_OF_WORKING_AGE] = NOT_UNDER_AGE
+    return blockers
+
+
 def _age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
@@ -384,11 +414,19 @@ def application_register(*, application: Application, user, note: str = "") -> R
 def application_reject(*, application: Application, user, reason: str, note: str = "") -> Application:
     """Refuse the application for a reason of the closed list; returns it. The applicant is told why.
 
+    A reason stating a fact needs its evidence: "employed" a comparison hit or a recorded manual check, "under
+    16" an applicant under 16 (``rejection_blockers``); "drawing a pension" and "registered elsewhere" a note
+    saying how it was found out (REASON_NEEDS_NOTE).
+
     Any other reason, in particular the ones the notice forbids (missing materials, not insured, not eligible
     for benefits), is refused with FORBIDDEN_REASON.
     """
     if reason not in RejectionReason.values:
         raise ValidationError({"reason": [FORBIDDEN_REASON]})
+    if (missing := rejection_blockers(application).get(reason)) is not None:
+        raise ValidationError({"reason": [missing]}, code="no_evidence")
+    if reason in REASONS_NEEDING_A_NOTE and not note.strip():
+        raise ValidationError({"note": [REASON_NEEDS_NOTE]}, code="no_evidence")
     application = _claim_pending(
         application,
         user,

@@ -33,7 +33,14 @@ from ..forms import (
     WithdrawForm,
 )
 from ..idnumbers import normalize_citizen_id
-from ..models import REJECTION_EXPLANATIONS, Application, BundleRequest, Registration, Verification
+from ..models import (
+    REJECTION_EXPLANATIONS,
+    Application,
+    BundleRequest,
+    Registration,
+    RejectionReason,
+    Verification,
+)
 from ..selectors import person_by_document, urgency, worklist, worklist_counts
 
 WORKLIST_PAGE_SIZE = 100
@@ -152,15 +159,20 @@ def application_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def application_detail(request: HttpRequest, code) -> HttpResponse:
     application = _application(request, code)
+    blocked = (
+        services.rejection_blockers(application) if application.status == Application.Status.PENDING else {}
+    )
     context = {
         "app": application,
         "urgency": urgency(application.due_at),
         "verifications": application.verifications.select_related("performed_by"),
         "register_form": RegisterForm(),
-        "reject_form": RejectForm(auto_id="id_reject_%s"),  # its "note" is not the register form's
+        # its "note" is not the register form's; reasons without their evidence are listed apart, with why
+        "reject_form": RejectForm(auto_id="id_reject_%s", blocked=blocked),
+        "blocked_reasons": [(RejectionReason(reason).label, missing) for reason, missing in blocked.items()],
         "withdraw_form": WithdrawForm(),
         "verify_form": ManualVerificationForm(),
-        "explanations": {k: str(v) for k, v in REJECTION_EXPLANATIONS.items()},
+        "explanations": [(RejectionReason(k).label, v) for k, v in REJECTION_EXPLANATIONS.items()],
         "registration": Registration.objects.filter(application=application).first(),
         "can_decide": request.user.has_perm("registration.change_application"),
     }

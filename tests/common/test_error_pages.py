@@ -14,7 +14,7 @@ def test_a_missing_page_answers_in_chinese_in_the_sites_layout(client, caseworke
     response = client.get("/no-such-page/")
     html = response.content.decode()
     assert response.status_code == 404
-    assert "<h1 id=\"h-error\">页面不存在</h1>" in html
+    assert '<h1 id="h-error">页面不存在</h1>' in html
     assert 'aria-label="主导航"' in html  # the navigation of the layout
     assert f'href="{reverse("home")}">返回首页</a>' in html
     assert "Page not found" not in html and "URLconf" not in html
@@ -25,7 +25,7 @@ def test_a_page_of_another_role_answers_403_in_chinese(client, caseworker_jiefan
     response = client.get(reverse("registration:import_list"))  # ops only
     assert response.status_code == 403
     html = response.content.decode()
-    assert "<h1 id=\"h-error\">没有权限</h1>" in html and "返回首页" in html
+    assert '<h1 id="h-error">没有权限</h1>' in html and "返回首页" in html
 
 
 def test_a_form_without_its_security_token_says_the_page_expired(caseworker_jiefang):

@@ -68,3 +68,13 @@ def submit(
     }
     kwargs.update(overrides)
     return application_submit(**kwargs)
+
+
+def record_manual_check(application, user, detail: str = "电话联系原单位核实仍在职"):
+    """The evidence "employed per comparison or check" needs: a recorded manual check (人工核查)."""
+    from registration.models import Verification
+    from registration.services import application_verify_manually
+
+    return application_verify_manually(
+        application=application, user=user, outcome=Verification.Outcome.DISCREPANCY, detail=detail
+    )

@@ -18,7 +18,7 @@ from registration.forms import RejectForm
 from registration.models import Application, IdReveal, Registration, RejectionReason
 from registration.selectors import worklist
 
-from .factories import citizen_id, person_data, submit
+from .factories import citizen_id, person_data, record_manual_check, submit
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -146,6 +146,7 @@ def test_it_rejects_with_a_listed_reason_and_shows_it_as_the_decision(
     client, caseworker_jiefang, office_jiefang
 ):
     application = submit(user=caseworker_jiefang)
+    record_manual_check(application, caseworker_jiefang)
     client.force_login(caseworker_jiefang)
     url = reverse("registration:application_reject", args=[application.code])
 

@@ -15,7 +15,7 @@ from registration.models import Application, Person, RejectionReason
 from registration.services import application_register, application_reject
 from workdays.calendar import SHANGHAI
 
-from .factories import citizen_id, person_data, submit
+from .factories import citizen_id, person_data, record_manual_check, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -465,8 +465,10 @@ def test_it_names_the_missing_query_fields(client):
 def test_it_shows_a_rejected_application_with_its_reason_and_explanation(
     client, office_jiefang, caseworker_jiefang
 ):
+    pending = submit(channel=ONLINE, person=ZHANG)
+    record_manual_check(pending, caseworker_jiefang)
     application = application_reject(
-        application=submit(channel=ONLINE, person=ZHANG),
+        application=pending,
         user=caseworker_jiefang,
         reason=RejectionReason.EMPLOYED,
         note="内部说明",

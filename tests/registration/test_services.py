@@ -28,7 +28,7 @@ from registration.models import (
 )
 from registration.selectors import person_search, worklist
 
-from .factories import citizen_id, person_data, submit
+from .factories import citizen_id, person_data, record_manual_check, submit
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -189,7 +189,7 @@ def test_it_registers_a_person_on_their_sixteenth_birthday(caseworker_jiefang, o
 DECISIONS = {
     "register": lambda application, user: services.application_register(application=application, user=user),
     "reject": lambda application, user: services.application_reject(
-        application=application, user=user, reason=RejectionReason.EMPLOYED
+        application=application, user=user, reason=RejectionReason.NO_JOB_SEEKING
     ),
 }
 DECIDED_STATUS = {"register": Application.Status.REGISTERED, "reject": Application.Status.REJECTED}
@@ -350,6 +350,7 @@ def test_it_records_a_manual_check_by_the_caseworker(caseworker_jiefang, office_
 
 def test_it_tells_a_rejected_applicant_the_reason_and_its_explanation(caseworker_jiefang, office_jiefang):
     application = submit(user=caseworker_jiefang, person=person_data(phone="13800000007"))
+    record_manual_check(application, caseworker_jiefang)
 
     services.application_reject(
         application=application, user=caseworker_jiefang, reason=RejectionReason.EMPLOYED
@@ -368,7 +369,7 @@ def test_it_hands_the_result_message_to_celery_only_after_the_decision_commits(
 
     with django_capture_on_commit_callbacks() as callbacks:
         services.application_reject(
-            application=application, user=caseworker_jiefang, reason=RejectionReason.EMPLOYED
+            application=application, user=caseworker_jiefang, reason=RejectionReason.NO_JOB_SEEKING
         )
 
     assert len(callbacks) == 1
@@ -377,7 +378,7 @@ def test_it_hands_the_result_message_to_celery_only_after_the_decision_commits(
 def test_it_sends_a_result_message_once_and_never_again(caseworker_jiefang, office_jiefang):
     application = submit(user=caseworker_jiefang)
     services.application_reject(
-        application=application, user=caseworker_jiefang, reason=RejectionReason.EMPLOYED
+        application=application, user=caseworker_jiefang, reason=RejectionReason.NO_JOB_SEEKING
     )
     message = Notification.objects.get(ref=f"application:{application.number}")
 
