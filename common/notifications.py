@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .models import Notification
+from .privacy import mask_personal_data, mask_phone
 from .queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -29,10 +30,11 @@ class SmsError(Exception):
 
 
 class LoggingSmsBackend:
-    """Development backend: writes the message to the log and counts it as sent."""
+    """Development backend: writes the message to the log, the phone number and any ID or phone number in the
+    text masked (``common.privacy``), and counts it as sent."""
 
     def send(self, phone: str, text: str) -> None:
-        logger.info("SMS to %s: %s", phone, text)
+        logger.info("SMS to %s: %s", mask_phone(phone), mask_personal_data(text))
 
 
 def notification_queue(*, phone: str, text: str, ref: str) -> Notification:

@@ -28,7 +28,8 @@ DIBAO_WIDTHS = [22, 10, 22, 6, 12, 16, 30, 24, 12, 12, 10, 30]
 def dibao_referrals_xlsx(referrals, *, user) -> bytes:
     """低保 referrals (notice 五: 将符合条件的登记失业人员及时纳入最低生活保障) for the civil-affairs department.
 
-    Civil affairs needs the full ID number, so each exported person counts as a reveal (IdReveal) by ``user``.
+    Civil affairs needs the full ID number, so each exported person counts as a reveal (IdReveal) by ``user``,
+    and the view serves it with ``Cache-Control: no-store`` (no copy left in a browser or proxy cache).
     The referral date is the day in Asia/Shanghai the referral was made.
     """
     book = XlsxWriter()
@@ -36,7 +37,7 @@ def dibao_referrals_xlsx(referrals, *, user) -> bytes:
     reveals = []
     for r in referrals.order_by("created_at"):
         reg, person = r.registration, r.registration.person
-        reveals.append(IdReveal(person=person, user=user))
+        reveals.append(IdReveal(person=person, user=user, context=IdReveal.Context.DIBAO_EXPORT))
         sheet.append(
             [
                 reg.number,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Collate
@@ -603,18 +604,33 @@ class BundleRequest(TimeStampedModel):
 
 
 class IdReveal(models.Model):
-    """Each time a user saw a full ID number (lists and pages show it masked)."""
+    """Each time a user saw a full ID number (everywhere else it is masked: ``idnumbers.mask_id``): who, when,
+    whose and where (``context``). Append-only: the database refuses UPDATE and DELETE (``append_only`` trigger),
+    so the record of who saw a number cannot be changed afterwards, by the admin, the shell or a bulk query.
+    Supervisors read it on the page 证件号码查看记录 (``views/audit.py``)."""
+
+    class Context(models.TextChoices):
+        PERSON_PAGE = "person_page", _("人员页面")
+        COMMITMENT_LETTER = "commitment_letter", _("告知承诺书")
+        DIBAO_EXPORT = "dibao_export", _("低保转介导出")
 
     person = models.ForeignKey(Person, verbose_name=_("劳动者"), on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("查看人"), on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(_("查看时间"), auto_now_add=True)
+    # Blank only on reveals recorded before the context was (they cannot be told apart any more).
+    context = models.CharField(_("查看场景"), max_length=20, choices=Context.choices)
 
     class Meta:
         verbose_name = _("证件号码查看记录")
         verbose_name_plural = _("证件号码查看记录")
         permissions = [("reveal_id_number", "Can see full ID numbers")]
+        indexes = [
+            # registration.views.audit.id_reveals: newest first, a page of 100 (scope and filters on top).
+            models.Index(fields=["-at", "-id"], name="registration_idreveal_at"),
+        ]
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.at:%Y-%m-%d %H:%M}"

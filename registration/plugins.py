@@ -30,11 +30,14 @@ plugin = Plugin(
         NavItem(
             _("数据导入"), "registration:import_list", perm="registration.view_importbatch", ops_tool=True
         ),
+        NavItem(_("证件号码查看记录"), "registration:id_reveals", perm="registration.view_idreveal"),
     ],
     role_permissions={
         Role.CASEWORKER: CASEWORK,
-        Role.SUPERVISOR: [*VIEW, "registration.reveal_id_number"],
+        # Supervisors (and administrators) audit who saw full ID numbers: 证件号码查看记录.
+        Role.SUPERVISOR: [*VIEW, "registration.reveal_id_number", "registration.view_idreveal"],
         Role.OPS: ["registration.view_importbatch", "registration.add_importbatch"],
+        Role.ADMINISTRATOR: ["registration.view_idreveal"],
     },
     home_panels=["registration.home.intake_panel"],
     timeline_providers=["registration.selectors.intake_timeline"],

@@ -545,11 +545,13 @@ def bundle_request_set_status(*, request: BundleRequest, user, status: str, note
 
 
 @transaction.atomic
-def person_reveal_id(*, person: Person, user) -> str:
-    """The full ID number, for a user allowed to see it; each reveal is recorded (IdReveal)."""
+def person_reveal_id(*, person: Person, user, context: str) -> str:
+    """The full ID number, for a user allowed to see it; each reveal is recorded (IdReveal) with where it was
+    shown (``IdReveal.Context``). Callers show it in that one response only: never store it (session, cache,
+    URL, log)."""
     if not user.has_perm("registration.reveal_id_number") or not can_see_region(user, person.region):
         raise PermissionDenied(_("您没有查看完整证件号码的权限"))
-    IdReveal.objects.create(person=person, user=user)
+    IdReveal.objects.create(person=person, user=user, context=IdReveal.Context(context))
     return person.id_number
 
 

@@ -1,5 +1,5 @@
-from .views import counter, imports, people
+from .views import audit, counter, imports, people
 
 app_name = "registration"
 
-urlpatterns = [*counter.urlpatterns, *people.urlpatterns, *imports.urlpatterns]
+urlpatterns = [*counter.urlpatterns, *people.urlpatterns, *imports.urlpatterns, *audit.urlpatterns]

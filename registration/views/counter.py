@@ -3,6 +3,8 @@ bundle."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,12 +14,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.forms import add_service_errors
 from common.xlsx import xlsx_response
+from offices.auth import AuthenticatedHttpRequest
 from offices.scoping import can_see_region, get_in_scope_or_404, scope_by_region
 
 from .. import services
@@ -37,6 +41,7 @@ from ..models import (
     REJECTION_EXPLANATIONS,
     Application,
     BundleRequest,
+    IdReveal,
     Registration,
     RejectionReason,
     Verification,
@@ -44,6 +49,7 @@ from ..models import (
 from ..selectors import person_by_document, urgency, worklist, worklist_counts
 
 WORKLIST_PAGE_SIZE = 100
+LOOKUP_STEP = "lookup"  # the hidden ``step`` of the counter's step-1 form
 
 
 def _application(request: HttpRequest, code) -> Application:
@@ -90,8 +96,12 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("registration.add_application", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def application_new(request: HttpRequest) -> HttpResponse:
-    """Step 1 (GET with id_type + id_number): find the person, refuse a duplicate. Step 2 (POST): submit."""
+def application_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Step 1 (POST with ``step=lookup``, id_type + id_number): find the person, refuse a duplicate. Step 2 (POST):
+    submit. Both steps are POSTs so that the document number never lands in a URL (access and proxy logs,
+    browser history); a GET only shows an empty step 1, whatever its query string says."""
+    if request.method == "POST" and request.POST.get("step") == LOOKUP_STEP:
+        return _application_lookup(request)
     if request.method == "POST":
         form = CounterApplicationForm(request.POST, user=request.user)
         if form.is_valid():
@@ -115,22 +125,36 @@ def application_new(request: HttpRequest) -> HttpResponse:
                 return redirect("registration:application_detail", code=application.code)
         form.focus_first()
         return render(request, "registration/application_form.html", {"form": form, "step": 2})
+    return _lookup_page(request, LookupForm())
 
-    lookup = LookupForm(request.GET or None)
+
+def _lookup_page(request: AuthenticatedHttpRequest, lookup: LookupForm) -> HttpResponse:
     lookup.focus_first()
-    if not request.GET or not lookup.is_valid():
-        return render(request, "registration/application_form.html", {"lookup": lookup, "step": 1})
+    context = {"lookup": lookup, "step": 1, "lookup_step": LOOKUP_STEP}
+    return render(request, "registration/application_form.html", context)
+
+
+def _application_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Step 1's POST: the person with this document, or the duplicate that stops a second application."""
+    lookup = LookupForm(request.POST)
+    if not lookup.is_valid():
+        return _lookup_page(request, lookup)
     id_type = lookup.cleaned_data["id_type"]
     id_number = lookup.cleaned_data["id_number"].strip()
     if id_type == "01":
         id_number = normalize_citizen_id(id_number)
     person = person_by_document(id_type, id_number)
-    initial = {"id_type": id_type, "id_number": id_number, "region": request.user.office.region_id}
+    office = request.user.office
+    initial: dict[str, Any] = {
+        "id_type": id_type,
+        "id_number": id_number,
+        "region": office.region_id if office else "",
+    }
     if person is not None:
         duplicate = services.duplicate_of(person)
         if duplicate is not None:
             messages.error(request, _duplicate_message(request, duplicate))
-            return render(request, "registration/application_form.html", {"lookup": lookup, "step": 1})
+            return _lookup_page(request, lookup)
         if can_see_region(request.user, person.region):
             initial.update(
                 {
@@ -261,12 +285,16 @@ def commitment_letter(request: HttpRequest, code) -> HttpResponse:
     only for users allowed to see it, and that counts as a reveal."""
     application = _application(request, code)
     try:
-        id_number = services.person_reveal_id(person=application.person, user=request.user)
+        id_number = services.person_reveal_id(
+            person=application.person, user=request.user, context=IdReveal.Context.COMMITMENT_LETTER
+        )
     except PermissionDenied:
         id_number = application.person.masked_id_number
-    return render(
+    response = render(
         request, "registration/commitment_letter.html", {"app": application, "id_number": id_number}
     )
+    add_never_cache_headers(response)  # the full number: no copy in a browser or proxy cache
+    return response
 
 
 @login_required
@@ -331,7 +359,9 @@ def dibao_export(request: HttpRequest) -> HttpResponse:
         field="registration__region",
     ).select_related("registration__person", "registration__office")
     content = dibao_referrals_xlsx(referrals, user=request.user)
-    return xlsx_response(content, f"dibao-referrals-{timezone.localdate():%Y%m%d}.xlsx")
+    response = xlsx_response(content, f"dibao-referrals-{timezone.localdate():%Y%m%d}.xlsx")
+    add_never_cache_headers(response)  # full numbers: Cache-Control no-store, no copy left in any cache
+    return response
 
 
 urlpatterns = [

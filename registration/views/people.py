@@ -1,42 +1,49 @@
-"""Person search and the person page (the whole lifecycle as a timeline)."""
+"""Person search and the person page (the whole lifecycle as a timeline).
+
+Document numbers stay out of URLs, sessions and caches: the search is a POST whose results are rendered at once
+(no redirect carrying the query), and a revealed number is rendered into that one response (``no-store``), never
+kept for a later request.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
+from offices.auth import AuthenticatedHttpRequest
 from offices.scoping import get_in_scope_or_404
 
 from .. import services
 from ..forms import BundleOpenForm, BundleStatusForm, PersonSearchForm
-from ..models import Person, Registration
+from ..idnumbers import age_in_years
+from ..models import IdReveal, Person, Registration
 from ..selectors import person_search, person_timeline
 
 
 @login_required
 @permission_required("registration.view_person", raise_exception=True)
-@require_GET
-def person_search_view(request: HttpRequest) -> HttpResponse:
-    form = PersonSearchForm(request.GET or None)
-    people = []
+@require_http_methods(["GET", "POST"])
+def person_search_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """GET: the empty search form; a query string is ignored, so that no number is ever searched from a URL.
+    POST: the results, rendered in the response itself (not cached)."""
+    if request.method != "POST":
+        return render(request, "registration/person_search.html", {"form": PersonSearchForm(), "people": []})
+    form = PersonSearchForm(request.POST)
+    people: list[Person] = []
     if form.is_valid() and form.cleaned_data["q"]:
         people = list(person_search(request.user, form.cleaned_data["q"]))
-    return render(request, "registration/person_search.html", {"form": form, "people": people})
+    response = render(request, "registration/person_search.html", {"form": form, "people": people})
+    add_never_cache_headers(response)
+    return response
 
 
-@login_required
-@permission_required("registration.view_person", raise_exception=True)
-@require_GET
-def person_detail(request: HttpRequest, code) -> HttpResponse:
-    person = get_in_scope_or_404(
-        Person.objects.select_related("region", "hukou_region", "residence_region"), request.user, code=code
-    )
-    revealed = request.session.pop(f"revealed:{person.code}", None)
+def _person_page(request: AuthenticatedHttpRequest, person: Person, *, revealed: str = "") -> HttpResponse:
     registrations = list(
         Registration.objects.filter(person=person)
         .select_related("office")
@@ -47,6 +54,7 @@ def person_detail(request: HttpRequest, code) -> HttpResponse:
         "person": person,
         "id_display": revealed or person.masked_id_number,
         "revealed": bool(revealed),
+        "age": age_in_years(person.birth_date),
         "can_reveal": request.user.has_perm("registration.reveal_id_number"),
         "registrations": registrations,
         "active": active,
@@ -55,18 +63,38 @@ def person_detail(request: HttpRequest, code) -> HttpResponse:
         "bundle_form": BundleOpenForm(),
         "bundle_status_form": BundleStatusForm(),
     }
-    return render(request, "registration/person_detail.html", context)
+    response = render(request, "registration/person_detail.html", context)
+    if revealed:
+        add_never_cache_headers(response)  # Cache-Control: no-store: no copy of the number in any cache
+    return response
+
+
+def _person(request: AuthenticatedHttpRequest, code) -> Person:
+    return get_in_scope_or_404(
+        Person.objects.select_related("region", "hukou_region", "residence_region"), request.user, code=code
+    )
+
+
+@login_required
+@permission_required("registration.view_person", raise_exception=True)
+@require_GET
+def person_detail(request: AuthenticatedHttpRequest, code) -> HttpResponse:
+    return _person_page(request, _person(request, code))
 
 
 @login_required
 @permission_required("registration.reveal_id_number", raise_exception=True)
-@require_POST
-def person_reveal(request: HttpRequest, code) -> HttpResponse:
-    """Show the full ID number once (the reveal is recorded); the page then shows it until reloaded."""
-    person = get_in_scope_or_404(Person.objects.all(), request.user, code=code)
-    request.session[f"revealed:{person.code}"] = services.person_reveal_id(person=person, user=request.user)
+@require_http_methods(["GET", "POST"])
+def person_reveal(request: AuthenticatedHttpRequest, code) -> HttpResponse:
+    """POST: the person page with the full ID number, in this response only (the reveal is recorded; nothing is
+    stored for the next request, so reloading the person page shows the mask again). GET (a reload, the language
+    switch) reveals nothing: back to the person page."""
+    person = _person(request, code)
+    if request.method != "POST":
+        return redirect("registration:person_detail", code=person.code)
+    number = services.person_reveal_id(person=person, user=request.user, context=IdReveal.Context.PERSON_PAGE)
     messages.info(request, _("已显示完整证件号码，本次查看已记录。"))
-    return redirect("registration:person_detail", code=person.code)
+    return _person_page(request, person, revealed=number)
 
 
 urlpatterns = [

@@ -42,7 +42,7 @@ def counter_post(number: str, **overrides) -> dict:
 def test_it_takes_a_walk_in_application_in_two_steps(client, caseworker_jiefang, office_jiefang):
     client.force_login(caseworker_jiefang)
     number = citizen_id()
-    step1 = client.get(NEW, {"id_type": "01", "id_number": number.lower()})
+    step1 = client.post(NEW, {"step": "lookup", "id_type": "01", "id_number": number.lower()})
     assert step1.status_code == 200
     html = step1.content.decode()
     assert "第二步" in html and number in html
@@ -81,7 +81,7 @@ def test_it_refuses_a_duplicate_at_step_one_with_a_link_to_the_existing_record(
     client.force_login(caseworker_jiefang)
     data = person_data()
     existing = submit(user=caseworker_jiefang, person=data)
-    response = client.get(NEW, {"id_type": "01", "id_number": data.id_number}, follow=True)
+    response = client.post(NEW, {"step": "lookup", "id_type": "01", "id_number": data.id_number})
     html = response.content.decode()
     assert existing.number in html
     assert reverse("registration:application_detail", args=[existing.code]) in html
@@ -213,12 +213,12 @@ def test_it_searches_people_in_scope_by_id_name_and_phone(client, caseworker_jie
     client.force_login(caseworker_jiefang)
     search = reverse("registration:person_search")
     for q in (person.id_number, "欧阳", "13712345678"):
-        html = client.get(search, {"q": q}).content.decode()
+        html = client.post(search, {"q": q}).content.decode()
         assert "欧阳娜娜" in html, q
         assert person.masked_id_number in html
         if q != person.id_number:  # the typed query itself is echoed in the search box
             assert person.id_number not in html
-    assert "欧阳娜娜" not in client.get(search, {"q": "王"}).content.decode()
+    assert "欧阳娜娜" not in client.post(search, {"q": "王"}).content.decode()
 
 
 def test_it_shows_the_lifecycle_timeline_on_the_person_page(client, caseworker_jiefang, office_jiefang):

@@ -83,8 +83,11 @@ def test_it_accepts_legacy_fifteen_digit_numbers():
 
 
 def test_it_masks_numbers_for_lists():
-    assert mask_id("11010519491231002X") == "110105********002X"
-    assert mask_id("410802750101123") == "410802*****1123"
+    # First 3 and last 1 only: the birth date, the sequence number and the county all stay hidden.
+    assert mask_id("11010519491231002X") == "110**************X"
+    assert mask_id("410802750101123") == "410***********3"
+    assert mask_id("E12345678") == "E*******8"
+    assert mask_id("E123") == "****"
 
 
 @given(

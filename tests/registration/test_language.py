@@ -36,6 +36,7 @@ MODULES = [
     "registration.verification",
     "registration.views.counter",
     "registration.views.people",
+    "registration.views.audit",
 ]
 
 

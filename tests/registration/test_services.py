@@ -421,10 +421,11 @@ def test_it_records_every_reveal_of_a_full_id_number(
     caseworker_jiefang, caseworker_wenxian, office_jiefang, office_wenxian
 ):
     person = submit(user=caseworker_jiefang).person
-    assert services.person_reveal_id(person=person, user=caseworker_jiefang) == person.id_number
-    assert IdReveal.objects.filter(person=person, user=caseworker_jiefang).count() == 1
+    page = IdReveal.Context.PERSON_PAGE
+    assert services.person_reveal_id(person=person, user=caseworker_jiefang, context=page) == person.id_number
+    assert IdReveal.objects.filter(person=person, user=caseworker_jiefang, context=page).count() == 1
     with pytest.raises(PermissionDenied):
-        services.person_reveal_id(person=person, user=caseworker_wenxian)
+        services.person_reveal_id(person=person, user=caseworker_wenxian, context=page)
     assert IdReveal.objects.count() == 1
 
 
