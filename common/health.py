@@ -16,6 +16,9 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 BEAT_STALE_AFTER = timedelta(minutes=3)
+# When this process started: beat has had no chance to tick yet during its first BEAT_STALE_AFTER, and a system
+# that has just started is "starting", not "degraded".
+STARTED_AT = timezone.now()
 UNREACHABLE = "unreachable"
 
 
@@ -66,11 +69,18 @@ def health_report() -> tuple[dict, int]:
         "time": timezone.localtime().isoformat(),
     }
     report["status"] = "ok" if all(report[k]["ok"] for k in ("database", "broker", "beat")) else "degraded"
+    if (
+        report["status"] == "degraded"
+        and database["ok"]
+        and report["broker"]["ok"]
+        and timezone.now() - STARTED_AT < BEAT_STALE_AFTER
+    ):
+        report["status"] = "starting"  # only beat is missing, and it has not had the time to tick yet
     if not database["ok"]:
         report["status"] = "down"
     return report, 200 if database["ok"] else 503
 
 
 def public_report(report: dict) -> dict:
-    """What anyone may read: the overall status alone ("ok", "degraded" or "down")."""
+    """What anyone may read: the overall status alone ("ok", "starting", "degraded" or "down")."""
     return {"status": report["status"]}

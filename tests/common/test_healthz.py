@@ -2,10 +2,12 @@
 status alone; signed-in ops and administrators the detail, never an exception's text."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
 from django.urls import reverse
+from django.utils import timezone
 
 from common import health
 from common.jobs import run_job
@@ -42,7 +44,7 @@ class _BrokenConnection:
 def test_it_tells_anonymous_callers_only_whether_it_is_up(anonymous):
     response = anonymous.get(reverse("healthz"))
     assert response.status_code == 200  # what the container healthcheck reads
-    assert response.json() in ({"status": "ok"}, {"status": "degraded"})
+    assert response.json() in ({"status": "ok"}, {"status": "starting"}, {"status": "degraded"})
 
 
 def test_it_tells_anonymous_callers_only_that_it_is_down_without_the_database_error(anonymous, monkeypatch):
@@ -95,7 +97,15 @@ def test_it_reports_the_database_and_the_real_broker_as_up(client):
     assert body["broker"] == {"ok": True}
 
 
-def test_it_reports_beat_as_missing_until_the_first_tick_and_then_its_time(client):
+def test_it_says_starting_while_beat_has_not_had_the_time_to_tick(client, monkeypatch):
+    monkeypatch.setattr(health, "STARTED_AT", timezone.now() - timedelta(seconds=30))
+    body = client.get(reverse("healthz")).json()
+    assert body["beat"] == {"last_tick": None, "ok": False}
+    assert body["status"] == "starting"
+
+
+def test_it_reports_beat_as_missing_until_the_first_tick_and_then_its_time(client, monkeypatch):
+    monkeypatch.setattr(health, "STARTED_AT", timezone.now() - timedelta(minutes=5))  # up for a while
     body = client.get(reverse("healthz")).json()
     assert body["beat"] == {"last_tick": None, "ok": False}
     assert body["status"] == "degraded"
