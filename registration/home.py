@@ -23,7 +23,7 @@ def intake_panel(request: AuthenticatedHttpRequest) -> tuple[str, dict[str, Any]
     if user.has_role(Role.SUPERVISOR):  # one line per office in their region
         context["by_office"] = list(
             pending.order_by()
-            .values("office__name")
+            .values("office_id", "office__name")
             .annotate(**urgency_counts(now))
             # The plugin cannot see names annotated from a dict: overdue and due_today come from urgency_counts.
             .order_by("-overdue", "-due_today", "office__name")  # type: ignore[misc]

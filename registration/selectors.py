@@ -65,6 +65,23 @@ def urgency_counts(now: datetime) -> dict:
     }
 
 
+DUE_FILTERS = ("overdue", "today")
+
+
+def worklist_filtered(
+    pending: QuerySet[Application], *, now: datetime, office_id: int | None = None, due: str = ""
+) -> QuerySet[Application]:
+    """``pending`` narrowed to one office and/or to the overdue or due-today ones (the home panel's links)."""
+    if office_id is not None:
+        pending = pending.filter(office_id=office_id)
+    end_of_today = datetime.combine(timezone.localdate(now), time.max, tzinfo=timezone.get_current_timezone())
+    if due == "overdue":
+        pending = pending.filter(due_at__lt=now)
+    elif due == "today":
+        pending = pending.filter(due_at__gte=now, due_at__lte=end_of_today)
+    return pending
+
+
 def worklist_counts(pending: QuerySet[Application], now: datetime) -> dict[str, int]:
     """The urgency counts of ``pending`` as a whole (one query)."""
     return pending.aggregate(**urgency_counts(now))

@@ -4,6 +4,7 @@ bundle."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from common.forms import add_service_errors
 from common.xlsx import xlsx_response
 from offices.auth import AuthenticatedHttpRequest
+from offices.models import Office
 from offices.scoping import can_see_region, get_in_scope_or_404, scope_by_region
 
 from .. import services
@@ -46,7 +48,14 @@ from ..models import (
     RejectionReason,
     Verification,
 )
-from ..selectors import person_by_document, urgency, worklist, worklist_counts
+from ..selectors import (
+    DUE_FILTERS,
+    person_by_document,
+    urgency,
+    worklist,
+    worklist_counts,
+    worklist_filtered,
+)
 
 WORKLIST_PAGE_SIZE = 100
 LOOKUP_STEP = "lookup"  # the hidden ``step`` of the counter's step-1 form
@@ -77,8 +86,20 @@ def _duplicate_message(request: HttpRequest, exc: services.DuplicateApplication)
 def worklist_view(request: HttpRequest) -> HttpResponse:
     """Pending applications in my scope, most urgent first; due today and overdue are marked and counted."""
     now = timezone.now()
-    pending = worklist(request.user)
+    office_id = request.GET.get("office", "")
+    due = request.GET.get("due", "")
+    filters = {
+        "office_id": int(office_id) if office_id.isdigit() else None,
+        "due": due if due in DUE_FILTERS else "",
+    }
+    pending = worklist_filtered(worklist(request.user), now=now, **filters)
     counts = worklist_counts(pending, now)
+    office = (
+        scope_by_region(Office.objects.all(), request.user).filter(pk=filters["office_id"]).first()
+        if filters["office_id"] is not None
+        else None
+    )
+    query = urlencode({k: v for k, v in (("office", office_id), ("due", filters["due"])) if v})
     page = Paginator(
         pending.prefetch_related(
             Prefetch(
@@ -90,7 +111,8 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
         WORKLIST_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     rows = [{"app": a, "urgency": urgency(a.due_at, now)} for a in page]
-    return render(request, "registration/worklist.html", {"rows": rows, "page": page, **counts})
+    context = {"rows": rows, "page": page, "office": office, "due": filters["due"], "query": query, **counts}
+    return render(request, "registration/worklist.html", context)
 
 
 @login_required

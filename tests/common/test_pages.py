@@ -105,7 +105,7 @@ def test_it_shows_the_supervisor_the_counts_by_office(
     client.force_login(supervisor_jiaozuo)
     html = client.get(reverse("home")).content.decode()
     assert '<strong id="intake-total">2</strong>' in html
-    assert "<td>解放区公共就业服务中心</td>" in html and "<td>温县公共就业服务中心</td>" in html
+    assert ">解放区公共就业服务中心</a></td>" in html and ">温县公共就业服务中心</a></td>" in html
 
 
 def test_it_shows_no_intake_panel_to_ops(client, ops_jiaozuo):
