@@ -52,7 +52,7 @@ def test_it_decides_an_online_application_from_the_worklist(
 ):
     application = submit(channel=Application.Channel.ONLINE, person=person_data(name="吴九"))
     log_in(page, caseworker_jiefang)
-    page.get_by_role("link", name="待办申请").click()
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="待办申请").click()
     row = page.get_by_role("row").filter(has_text="吴九")
     expect(row).to_contain_text("网上申请")
     row.get_by_role("link", name=application.number).click()

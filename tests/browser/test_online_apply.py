@@ -96,7 +96,7 @@ def test_an_applicant_applies_online_queries_progress_and_a_caseworker_decides_i
     )
     desk = staff.new_page()
     log_in(desk, caseworker_jiefang)
-    desk.get_by_role("link", name="待办申请").click()
+    desk.get_by_role("navigation", name="主导航").get_by_role("link", name="待办申请").click()
     desk.get_by_role("row").filter(has_text="张三").get_by_role("link", name=application.number).click()
     expect(desk.locator(".facts")).to_contain_text("网上申请")
     desk.get_by_role("button", name="办理失业登记").click()
