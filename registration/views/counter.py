@@ -119,12 +119,13 @@ def application_new(request: HttpRequest) -> HttpResponse:
         id_number = normalize_citizen_id(id_number)
     person = person_by_document(id_type, id_number)
     initial = {"id_type": id_type, "id_number": id_number, "region": request.user.office.region_id}
+    recorded_elsewhere = None
     if person is not None:
         duplicate = services.duplicate_of(person)
         if duplicate is not None:
             messages.error(request, _duplicate_message(request, duplicate))
             return render(request, "registration/application_form.html", {"lookup": lookup, "step": 1})
-        if can_see_region(request.user, person.region):
+        if services.person_holds(request.user, person):
             initial.update(
                 {
                     f: getattr(person, f)
@@ -142,9 +143,14 @@ def application_new(request: HttpRequest) -> HttpResponse:
             )
             initial["hukou_region"] = person.hukou_region_id or ""
             initial["residence_region"] = person.residence_region_id or ""
+        else:
+            # Recorded by an office that does not hold them here: the applicant gives the recorded name, which
+            # is checked and never shown (services.person_save); nothing recorded there is changed.
+            recorded_elsewhere = person.region
     form = CounterApplicationForm(initial=initial, user=request.user)
     form.focus_first()
-    return render(request, "registration/application_form.html", {"form": form, "step": 2, "known": person})
+    context = {"form": form, "step": 2, "known": person, "recorded_elsewhere": recorded_elsewhere}
+    return render(request, "registration/application_form.html", context)
 
 
 @login_required
