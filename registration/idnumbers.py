@@ -8,6 +8,13 @@
 The birth date must be a real date and not in the future (the standard's own example 440524188001010014
 is born in 1880, so there is no lower bound).
 
+One person, one identity: a 15-digit number and its 18-digit form are the same person. The 18-digit form is the
+identity key (``Person.id_number``, ``ComparisonRecord.id_number``); what was typed stays on the application.
+
+    to_18_digits("110105491231002")                # '11010519491231002X' (GB 11643: insert 19, add the check)
+    citizen_id_key("110105491231002")              # the same: the key of either form, any other text as typed
+    citizen_id_forms("11010519491231002X")         # ['11010519491231002X', '110105491231002']: to look up
+
     normalize_citizen_id(" 11010519491231002x ")   # '11010519491231002X'
     validate_citizen_id("11010519491231002X")      # passes (the standard's own example)
     birth_date_from_id("11010519491231002X")       # date(1949, 12, 31)
@@ -36,6 +43,53 @@ FEMALE = "2"
 def normalize_citizen_id(value: str) -> str:
     """Strip surrounding whitespace and upper-case a trailing x."""
     return (value or "").strip().upper()
+
+
+def to_18_digits(number: str) -> str:
+    """The 18-digit form of a legacy 15-digit number (GB 11643): the 6-digit address code, "19" and the 6-digit
+    birth date YYMMDD, the 3-digit sequence number, then the check character.
+
+    Raises ValueError unless ``number`` is 15 ASCII digits whose birth date (in the 1900s) is a real date.
+    """
+    number = (number or "").strip()
+    if len(number) != 15 or not number.isascii() or not number.isdigit():
+        raise ValueError("not a 15-digit citizen ID number")
+    if _birth_date(number) is None:
+        raise ValueError("the birth date of the 15-digit citizen ID number is not a date")
+    first17 = f"{number[:6]}19{number[6:]}"
+    return first17 + check_character(first17)
+
+
+def to_15_digits(number: str) -> str | None:
+    """The legacy 15-digit form of an 18-digit number born in the 1900s (None for anyone born otherwise)."""
+    if len(number) != 18 or number[6:8] != "19" or not number[:17].isdigit():
+        return None
+    return number[:6] + number[8:17]
+
+
+def citizen_id_key(value: str) -> str:
+    """The identity key of a citizen ID number: its 18-digit form for a valid 15-digit number, otherwise the
+    number normalised (``normalize_citizen_id``), valid or not, for the validator to judge."""
+    value = normalize_citizen_id(value)
+    if len(value) == 15:
+        try:
+            return to_18_digits(value)
+        except ValueError:
+            return value
+    return value
+
+
+def citizen_id_forms(value: str) -> list[str]:
+    """Every form under which a citizen ID number may be stored: the key first, then the 15-digit form (numbers
+    kept from before the key existed), and what was typed if it is neither. For ``id_number__in`` lookups."""
+    typed = normalize_citizen_id(value)
+    key = citizen_id_key(typed)
+    forms = [key]
+    legacy = to_15_digits(key)
+    for other in (legacy, typed):
+        if other and other not in forms:
+            forms.append(other)
+    return forms
 
 
 def check_character(first17: str) -> str:

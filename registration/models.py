@@ -30,12 +30,21 @@ from offices.models import Office, Region
 CITIZEN_ID = "01"  # AAC058 居民身份证（户口簿）
 
 
-@tracked()
+# ``applied_elsewhere`` is derived, kept for the visibility lookup: not history.
+@tracked(exclude=["applied_elsewhere"])
 class Person(TimeStampedModel):
     """A worker (劳动者) known to the system, keyed by identity document type (AAC058) and number (AAC044).
 
-    For a citizen ID the social-security number (AAC002) is the ID number itself. ``region`` is the region of
-    the office that manages the person now (the region of their latest application); scoping uses it.
+    For a citizen ID, ``id_number`` is the identity key: always the 18-digit form (a legacy 15-digit number is
+    converted, GB 11643), so both forms are one person; what was typed is on each application
+    (``Application.id_number_as_typed``). The social-security number (AAC002) is the 18-digit number.
+
+    ``region`` is the region of the office that manages the person's record (管理地): where they were first
+    recorded, moved by an office that holds them when it takes a new application, or by the office that
+    registers them (``services.person_save``, ``services.application_register``). Who may see the person is
+    wider: every office whose scope holds that region or the region of one of their applications or
+    registrations (``selectors.people_in_scope``). ``applied_elsewhere`` marks the few people who have (or
+    had) an application in another region than ``region``: only their applications need looking at then.
     """
 
     code = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
@@ -59,6 +68,10 @@ class Person(TimeStampedModel):
     region = models.ForeignKey(
         Region, verbose_name=_("管理地"), on_delete=models.PROTECT, related_name="people"
     )
+    # Set (never cleared) by the services whenever an application's region differs from ``region`` or
+    # ``region`` moves: people_in_scope looks up the applications of these people only, so a name search of a
+    # county reads its index as before instead of probing every person's applications.
+    applied_elsewhere = models.BooleanField(_("曾在管理地以外申请"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("劳动者")
@@ -314,6 +327,14 @@ class Application(TimeStampedModel):
     person = models.ForeignKey(
         Person, verbose_name=_("劳动者"), on_delete=models.PROTECT, related_name="applications"
     )
+    # The identity key on Person is the 18-digit form; the application keeps the number the applicant gave
+    # (a 15-digit number stays 15 digits here), e.g. for the AAC002 of a record that must show it.
+    id_number_as_typed = models.CharField(
+        _("申请时填写的证件号码"),
+        max_length=22,
+        blank=True,
+        help_text=_("申请时填写的号码（如15位旧号码）；劳动者的证件号码为其18位形式"),
+    )
     channel = models.CharField(_("申请渠道"), max_length=10, choices=Channel.choices)
     national_application_number = models.CharField(
         _("全国平台申请编号"), max_length=40, null=True, blank=True, unique=True
@@ -416,6 +437,12 @@ class Application(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def typed_id_number(self) -> str:
+        """The number given with this application; for one made before it was recorded, the person's (whose
+        number then is the same unless it was converted from 15 digits, and those were filled in)."""
+        return self.id_number_as_typed or self.person.id_number
 
     @property
     def rejection_explanation(self) -> str:

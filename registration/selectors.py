@@ -5,29 +5,74 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django.db.models import Count, Q, QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Collate
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from offices.scoping import scope_by_region
+from offices.scoping import can_see_region, scope_by_region, user_scope_path, visible_regions
 from portal.plugins import timeline_providers
 
-from .idnumbers import normalize_citizen_id
-from .models import Application, Person, Registration
+from .idnumbers import citizen_id_forms, citizen_id_key
+from .models import CITIZEN_ID, Application, Person, Registration
 
 SEARCH_LIMIT = 50
 
 
+def people_in_scope(user, queryset: QuerySet[Person] | None = None) -> QuerySet[Person]:
+    """The people ``user`` may see: those managed in the user's scope (``Person.region``) and those with an
+    application whose region lies in it, and so with a registration there (a registration's region is its
+    application's, ``services.application_register``). A person applying in another county stays visible to
+    the office that keeps their history, and the office taking the new application sees them too.
+
+    The regions in scope are read first (a few codes for a county). The application case is a correlated
+    scalar subquery on the person's own rows (index on ``person_id``), evaluated only for the few people
+    outside the managed scope who ever applied outside their managing region (``Person.applied_elsewhere``):
+    no duplicates, and a lookup by number or name keeps its index and stops after its rows (``make bench``; a
+    county's one-character name search reads ~10,000 people of the province to find its fifty). Not
+    ``EXISTS``: PostgreSQL may plan that as a hash of every application in the scope, all of a city's.
+    """
+    people = Person.objects.all() if queryset is None else queryset
+    path = user_scope_path(user)
+    if path is None:
+        return people.none()
+    if path == "":
+        return people
+    regions = list(visible_regions(user).values_list("code", flat=True))
+    applied = Application.objects.filter(person=OuterRef("pk"), region_id__in=regions).values("region_id")[:1]
+    # Written as nested ANDs so that the flag is tested before the subquery runs.
+    elsewhere = Q(applied_elsewhere=True) & Q(application_in_scope__isnull=False)
+    return people.alias(application_in_scope=Subquery(applied)).filter(Q(region_id__in=regions) | elsewhere)
+
+
+def person_visible_to(user, person: Person) -> bool:
+    """Whether ``user`` may see ``person`` (the rule of ``people_in_scope``), for one person at hand."""
+    if can_see_region(user, person.region):
+        return True
+    return user_scope_path(user) is not None and people_in_scope(user).filter(pk=person.pk).exists()
+
+
+def person_in_scope_or_404(user, queryset: QuerySet[Person] | None = None, **lookup) -> Person:
+    """One person by ``lookup`` if they exist *and* ``user`` may see them (``people_in_scope``); otherwise 404,
+    like ``offices.scoping.get_in_scope_or_404``, so that codes of other regions' people cannot be probed."""
+    try:
+        return people_in_scope(user, queryset).get(**lookup)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+
+
 def person_search(user, query: str, limit: int = SEARCH_LIMIT) -> QuerySet[Person]:
-    """People in the user's scope matching ``query``: an ID number (exact), a phone number (exact) or the
-    beginning of a name. Uses the unique document index, the phone index and the name prefix index."""
+    """People the user may see (``people_in_scope``) matching ``query``: an ID number (exact, a 15-digit
+    number and its 18-digit form alike), a phone number (exact) or the beginning of a name. Uses the unique
+    document index, the phone index and the name prefix index."""
     query = (query or "").strip()
-    people = scope_by_region(Person.objects.all(), user).select_related("region")
+    people = people_in_scope(user).select_related("region")
     if not query:
         return people.none()
     if query[:17].isdigit() and len(query) in (15, 18):
-        return people.filter(id_number=normalize_citizen_id(query))[:limit]
+        return people.filter(id_number__in=citizen_id_forms(query))[:limit]
     if query.isdigit() and len(query) in (7, 8, 11, 12):
         return people.filter(phone=query).order_by("name")[:limit]
     if query.isascii() and any(ch.isdigit() for ch in query):  # another document (passport, ...)
@@ -40,9 +85,14 @@ def person_search(user, query: str, limit: int = SEARCH_LIMIT) -> QuerySet[Perso
 
 
 def person_by_document(id_type: str, id_number: str) -> Person | None:
-    """The person with this document anywhere (used to refuse duplicates, never to show data across regions)."""
-    if id_type == "01":
-        id_number = normalize_citizen_id(id_number)
+    """The person with this document anywhere (used to refuse duplicates, never to show data across regions).
+
+    A citizen ID is looked up by its identity key: a 15-digit number finds the person of its 18-digit form.
+    """
+    if id_type == CITIZEN_ID:
+        id_number = citizen_id_key(id_number)
+    else:
+        id_number = (id_number or "").strip().upper()
     return Person.objects.filter(id_type=id_type, id_number=id_number).first()
 
 
@@ -177,13 +227,14 @@ def intake_timeline(person: Person) -> list[TimelineEntry]:
 
 
 def application_progress(number: str, id_number: str) -> Application | None:
-    """The application with this number *and* this applicant's ID number, or None (nothing else revealed)."""
+    """The application with this number *and* this applicant's ID number (either form of a citizen ID), or
+    None (nothing else revealed)."""
     number = (number or "").strip().upper()
-    id_number = normalize_citizen_id(id_number)
-    if not number or not id_number:
+    forms = citizen_id_forms(id_number)
+    if not number or not forms[0]:
         return None
     return (
-        Application.objects.filter(number=number, person__id_number=id_number)
+        Application.objects.filter(number=number, person__id_number__in=forms)
         .select_related("person", "office", "registration")
         .first()
     )

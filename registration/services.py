@@ -1,7 +1,8 @@
 """The rules of stage 1 (申请 → 登记), notice (一)(二)(三)(五)(十). Every write of the stage goes through here.
 
-- ``person_save``: one record per person (document type + number); a citizen ID is validated (GB 11643) and
-  birth date and sex must agree with it; names carry no spaces.
+- ``person_save``: one record per person (document type + number; a 15-digit citizen ID and its 18-digit form
+  are one number, the 18-digit key); a citizen ID is validated (GB 11643) and birth date and sex must agree
+  with it; names carry no spaces. Only an office that holds the person rewrites their record.
 - ``application_submit``: any channel; the commitment (告知承诺) is recorded; nothing but the identity
   document is required (the five prohibitions); a person with an open application or an active registration
   cannot apply again; due in 3 working days; checked by information comparison at once.
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -42,7 +43,13 @@ from offices.scoping import can_see_region
 from offices.selectors import office_for_region
 from workdays.calendar import CalendarNotLoaded, deadline_at
 
-from .idnumbers import birth_date_from_id, normalize_citizen_id, sex_from_id, validate_citizen_id
+from .idnumbers import (
+    birth_date_from_id,
+    citizen_id_key,
+    normalize_citizen_id,
+    sex_from_id,
+    validate_citizen_id,
+)
 from .models import (
     CITIZEN_ID,
     Application,
@@ -53,6 +60,7 @@ from .models import (
     RejectionReason,
     Verification,
 )
+from .selectors import person_visible_to
 from .verification import run_comparison
 
 if TYPE_CHECKING:  # django-stubs is a development dependency
@@ -112,11 +120,19 @@ class PersonData:
     phone: str = ""
 
 
+def _typed_id_number(data: PersonData) -> str:
+    """The document number as given, normalised only as every comparison does (spaces, upper case)."""
+    return data.id_number.strip().upper()
+
+
 def _check_person(data: PersonData) -> PersonData:
-    """Validate and complete the person's data; raises ValidationError keyed by field."""
+    """Validate and complete the person's data; raises ValidationError keyed by field.
+
+    A citizen ID comes back as its identity key: a valid 15-digit number in its 18-digit form (GB 11643).
+    """
     errors: dict[str, list[str]] = {}
     # Document numbers are compared upper-case everywhere (a passport typed in lower case is the same one).
-    id_number = data.id_number.strip().upper()
+    id_number = _typed_id_number(data)
     sex, birth = data.sex, data.birth_date
     try:
         validate_code("AAC058", data.id_type)
@@ -135,6 +151,7 @@ def _check_person(data: PersonData) -> PersonData:
             if birth and birth != id_birth:
                 errors["birth_date"] = [_("出生日期与公民身份号码不符")]
             sex, birth = id_sex, id_birth
+            id_number = citizen_id_key(id_number)  # one person, one identity: the 18-digit form
     elif not id_number:
         errors["id_number"] = [_("请填写证件号码")]
     if not sex:
@@ -163,28 +180,56 @@ def _check_person(data: PersonData) -> PersonData:
 
 
 NAME_MISMATCH = _("姓名与该证件号码已登记的姓名不符，请核对；如姓名已变更，请到窗口办理")
+NAME_MISMATCH_RECORDED_ELSEWHERE = _(
+    "姓名与该证件号码在其他地区登记的姓名不符，请核对；如姓名已变更，请由原登记地的经办机构更正"
+)
 
 
-def person_save(*, data: PersonData, region: Region, anonymous: bool = False) -> Person:
+def person_holds(user, person: Person) -> bool:
+    """Whether ``user``'s office holds ``person``: the person's record is managed within the user's scope
+    (``Person.region``). Only then may an application taken by the user change what is recorded."""
+    return user is not None and can_see_region(user, person.region)
+
+
+def person_save(*, data: PersonData, region: Region, by=None) -> Person:
     """Create the person or update what an application says about them; returns the saved Person.
 
-    The social-security number (AAC002) of a citizen is the ID number itself. With ``anonymous`` (an online
-    applicant nobody has identified) an existing person's recorded data is kept: the name must match it and
-    nothing is overwritten, so knowing someone's ID number is not enough to change their phone or address.
+    ``by`` is the staff user taking the application (the caseworker at the counter, the ops user importing a
+    list); None when nobody identified the applicant (online) or for a system channel. A person may apply in
+    any region (notice 一), but only an office that *holds* the person rewrites their record:
+
+    - new document: the person is created, managed by ``region`` (the region applied to).
+    - known document, ``by``'s office holds the person (``person_holds``: the person's ``region`` lies in the
+      user's scope): as the application says: its name, and its optional details where given (blanks keep
+      what is on file); the person is then managed by ``region``.
+    - known document, anyone else (a caseworker or ops user of another county, city or province, an online
+      applicant, a system channel): the name given must be the recorded one (``NAME_MISMATCH`` online,
+      ``NAME_MISMATCH_RECORDED_ELSEWHERE`` for staff, keyed to ``name``), nothing recorded is changed and the
+      person stays managed where they are. The office taking the application still sees the person through
+      it (``selectors.people_in_scope``); it takes over the record when it registers them
+      (``application_register``).
+
+    So knowing someone's ID number is not enough to change their phone or address, or to move them away from
+    the office that keeps their history. The social-security number (AAC002) of a citizen is the ID number.
     """
     data = _check_person(data)
-    if anonymous:
-        existing = Person.objects.filter(id_type=data.id_type, id_number=data.id_number).first()
-        if existing is not None:
-            if existing.name != data.name:
-                raise ValidationError({"name": [NAME_MISMATCH]})
-            if (
-                existing.region_id != region.pk
-            ):  # managed where they now apply (the office deciding sees them)
-                existing.region = region
-                existing.save(update_fields=["region", "updated_at"])
-            return existing
-    fields = {"name": data.name, "sex": data.sex, "birth_date": data.birth_date, "region": region}
+    existing = (
+        Person.objects.select_related("region").filter(id_type=data.id_type, id_number=data.id_number).first()
+    )
+    if existing is not None and not person_holds(by, existing):
+        if existing.name != data.name:
+            raise ValidationError(
+                {"name": [NAME_MISMATCH if by is None else NAME_MISMATCH_RECORDED_ELSEWHERE]}
+            )
+        return existing
+    fields: dict[str, Any] = {
+        "name": data.name,
+        "sex": data.sex,
+        "birth_date": data.birth_date,
+        "region": region,
+    }
+    if existing is not None and existing.region_id != region.pk:
+        fields["applied_elsewhere"] = True  # their earlier applications are elsewhere now
     fields["social_security_number"] = data.id_number if data.id_type == CITIZEN_ID else ""
     # Optional details: what this application leaves blank keeps what is on file (an import or a short online
     # form must not wipe the address a caseworker recorded).
@@ -254,7 +299,10 @@ def application_submit(
     """Take an application from any channel; returns it, pending, with its number and due time.
 
     Raises ValidationError (keyed by field) for bad input, DuplicateApplication if the person already has an
-    open application or an active registration. ``received_by`` is the caseworker at the counter (None online).
+    open application or an active registration. ``received_by`` is the caseworker at the counter or the ops user
+    importing (None online); whether the application may change the person's record is ``person_save``'s rule.
+    The application keeps the document number as typed (``id_number_as_typed``: a 15-digit number stays 15
+    digits there), the person is found by its identity key.
     """
     if not commitment_accepted:
         raise ValidationError({"commitment_accepted": [COMMITMENT_REQUIRED]})
@@ -274,9 +322,7 @@ def application_submit(
                 validate_code(table, value)
             except ValidationError as exc:
                 raise ValidationError({field: exc.messages}) from None
-    saved = person_save(
-        data=person, region=region, anonymous=received_by is None and channel == Application.Channel.ONLINE
-    )
+    saved = person_save(data=person, region=region, by=received_by)
     # Serialise concurrent applications of one person (two counters, counter + online): lock the row.
     saved = Person.objects.select_for_update().get(pk=saved.pk)
     _refuse_duplicate(saved)
@@ -288,6 +334,7 @@ def application_submit(
     application = Application(
         number=next_number("SQ", "registration_application_number_seq"),
         person=saved,
+        id_number_as_typed=_typed_id_number(person),
         channel=channel,
         national_application_number=national_application_number or None,
         basis=basis,
@@ -313,6 +360,9 @@ def application_submit(
     except IntegrityError:  # a concurrent submit won the race on the one-open-application constraint
         _refuse_duplicate(saved)
         raise
+    if saved.region_id != region.pk and not saved.applied_elsewhere:
+        # Seen by the office applied to through this application (selectors.people_in_scope).
+        Person.objects.filter(pk=saved.pk).update(applied_elsewhere=True)
     run_comparison(application)
     return application
 
@@ -368,7 +418,9 @@ def _age_on(birth: date, day: date) -> int:
 def application_register(*, application: Application, user, note: str = "") -> Registration:
     """Register the applicant as unemployed; returns the new Registration (first contact due in 5 working days).
 
-    Refuses if the applicant is under 16 (十: 劳动年龄), or the application is no longer pending.
+    Refuses if the applicant is under 16 (十: 劳动年龄), or the application is no longer pending. The registering
+    office takes over the person's record (``Person.region`` becomes the registration's region): it contacts and
+    follows them up from now on; offices that held earlier cases still see the person through them.
     """
     today = timezone.localdate()
     if _age_on(application.person.birth_date, today) < MIN_WORKING_AGE:
@@ -396,6 +448,10 @@ def application_register(*, application: Application, user, note: str = "") -> R
         registered_by=user,
         first_contact_due_at=first_contact_due_at,
     )
+    person = application.person
+    if person.region_id != application.region_id:
+        person.region, person.applied_elsewhere = application.region, True
+        person.save(update_fields=["region", "applied_elsewhere", "updated_at"])
     with translation.override(SMS_LANGUAGE):
         text = gettext(
             "【失业登记】%(name)s，您的失业登记申请（%(number)s）已办理，登记编号%(reg)s。"
@@ -549,7 +605,7 @@ def person_reveal_id(*, person: Person, user, context: str) -> str:
     """The full ID number, for a user allowed to see it; each reveal is recorded (IdReveal) with where it was
     shown (``IdReveal.Context``). Callers show it in that one response only: never store it (session, cache,
     URL, log)."""
-    if not user.has_perm("registration.reveal_id_number") or not can_see_region(user, person.region):
+    if not user.has_perm("registration.reveal_id_number") or not person_visible_to(user, person):
         raise PermissionDenied(_("您没有查看完整证件号码的权限"))
     IdReveal.objects.create(person=person, user=user, context=IdReveal.Context(context))
     return person.id_number

@@ -18,7 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .models import Application, ComparisonRecord, Verification
+from .idnumbers import citizen_id_forms
+from .models import CITIZEN_ID, Application, ComparisonRecord, Verification
 
 
 @dataclass
@@ -29,15 +30,21 @@ class CheckResult:
 
 
 class ImportedRecordsCheck:
-    """Ongoing social-insurance contributions or business registrations in the imported records."""
+    """Ongoing social-insurance contributions or business registrations in the imported records.
+
+    Records are imported under the identity key (the 18-digit form of a citizen ID); a record kept in the
+    15-digit form from before (the data migration leaves one whose 18-digit twin is held) is found as well.
+    """
 
     name = "imported_records"
 
     def run(self, application: Application) -> CheckResult:
         on = timezone.localdate(application.submitted_at)
+        person = application.person
+        numbers = citizen_id_forms(person.id_number) if person.id_type == CITIZEN_ID else [person.id_number]
         records = ComparisonRecord.objects.filter(
             Q(end_date__isnull=True) | Q(end_date__gte=on),
-            id_number=application.person.id_number,
+            id_number__in=numbers,
             start_date__lte=on,
         ).order_by("source", "start_date")
         details = [

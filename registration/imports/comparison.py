@@ -23,7 +23,7 @@ from offices.models import Office
 
 from ..models import ComparisonRecord, ImportBatch
 from .batches import office_of
-from .cells import cell_citizen_id
+from .cells import cell_citizen_id_key
 
 COMPARISON_KINDS = (ImportBatch.Kind.SOCIAL_INSURANCE, ImportBatch.Kind.BUSINESS)
 CHUNK_ROWS = 1000  # rows checked against the records held, and inserted, per query
@@ -52,7 +52,7 @@ def _comparison_rows(table: Table, outcome: Outcome) -> Iterator[tuple[int, dict
     """The valid rows of a comparison file as (row number, field values); bad rows go to ``outcome``."""
     for row in table.each_row():
         values = {
-            "id_number": row.parse("id_number", cell_citizen_id) or "",
+            "id_number": row.parse("id_number", cell_citizen_id_key) or "",
             "name": row.text("name", required=True, max_length=50),
             "organisation": row.text("organisation", required=True, max_length=200),
             "start_date": row.date("start_date", required=True),

@@ -44,6 +44,7 @@ from common.transitions import transition
 from offices.models import Office, Region
 from workdays.calendar import CalendarNotLoaded
 
+from ..idnumbers import citizen_id_key
 from ..models import CITIZEN_ID, Application, ImportBatch, Person, Registration
 from ..services import DuplicateApplication, PersonData, application_submit
 from .batches import office_of
@@ -142,7 +143,7 @@ def _service_problems(exc: ValidationError) -> list[tuple[str, str]]:
 @dataclass
 class _GraduateRow:
     number: int
-    id_number: str
+    id_number: str  # as the list gives it (15 or 18 digits)
     name: str
     school: str
     graduated: date | None
@@ -170,6 +171,11 @@ def _graduate_rows(table: Table, outcome: Outcome, regions: _Regions) -> Iterato
             outcome.fail(row.number, row.problems)
         else:
             yield _GraduateRow(row.number, id_number, name, school, graduated, phone, hukou, region)
+
+
+def _key(row: _GraduateRow) -> str:
+    """The person's identity key: a 15-digit number and its 18-digit form are one person."""
+    return citizen_id_key(row.id_number)
 
 
 def graduates_import(*, file, user, run_now: bool = True) -> ImportBatch:
@@ -207,7 +213,10 @@ def graduates_process(*, batch_id: int) -> bool:
     Returns False if the batch was not queued (another worker has it, or it is finished). Each good row becomes
     a pending application, due in 3 working days like any other. The registration region is the row's
     登记地行政区划代码, else the importing office's region; the basis is 户籍地 when the person's 户籍地 lies in
-    that region, else 常住地. A person with a pending application or an active registration is skipped. Each
+    that region, else 常住地. A person with a pending application or an active registration is skipped (a
+    15-digit number finds the person of its 18-digit form). A person recorded outside the uploader's scope keeps
+    their record: the list's name must be the recorded one, else the row is reported, and nothing recorded
+    is changed (``services.person_save``, the uploader is the acting user). Each
     chunk commits with the batch's counters, so an interrupted job resumes after the last chunk and importing a
     list again creates nothing twice. When the working-day calendar does not cover the deadline, the batch fails
     with that message (ops load the new year and upload again).
@@ -253,7 +262,7 @@ def _graduate_chunk(batch: ImportBatch, table: Table, regions: _Regions) -> None
     outcome = Outcome()
     with history_context(actor=user, source=f"import:{ImportBatch.Kind.GRADUATES}"), transaction.atomic():
         chunk = list(_graduate_rows(table, outcome, regions))
-        ids = {row.id_number for row in chunk}
+        ids = {_key(row) for row in chunk}
         known = {
             p.id_number: p
             for p in Person.objects.filter(id_type=CITIZEN_ID, id_number__in=ids).select_related(
@@ -270,7 +279,7 @@ def _graduate_chunk(batch: ImportBatch, table: Table, regions: _Regions) -> None
             ).values_list("person__id_number", flat=True)
         )
         for row in chunk:
-            if row.id_number in blocked:
+            if _key(row) in blocked:
                 outcome.skipped += 1
                 continue
             try:
@@ -278,7 +287,7 @@ def _graduate_chunk(batch: ImportBatch, table: Table, regions: _Regions) -> None
                     application_submit(
                         person=_person_data(row),
                         channel=Application.Channel.EDUCATION,
-                        basis=_basis(row, known.get(row.id_number), office),
+                        basis=_basis(row, known.get(_key(row)), office),
                         region=row.region or office.region,
                         commitment_accepted=True,
                         received_by=user,
@@ -288,7 +297,7 @@ def _graduate_chunk(batch: ImportBatch, table: Table, regions: _Regions) -> None
                         import_batch=batch,
                     )
                 outcome.created += 1
-                blocked.add(row.id_number)  # the same person further down the list
+                blocked.add(_key(row))  # the same person further down the list
             except DuplicateApplication:
                 outcome.skipped += 1
             except ValidationError as exc:

@@ -172,12 +172,13 @@ def _application_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
         "id_number": id_number,
         "region": office.region_id if office else "",
     }
+    recorded_elsewhere = None
     if person is not None:
         duplicate = services.duplicate_of(person)
         if duplicate is not None:
             messages.error(request, _duplicate_message(request, duplicate))
             return _lookup_page(request, lookup)
-        if can_see_region(request.user, person.region):
+        if services.person_holds(request.user, person):
             initial.update(
                 {
                     f: getattr(person, f)
@@ -195,9 +196,14 @@ def _application_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             initial["hukou_region"] = person.hukou_region_id or ""
             initial["residence_region"] = person.residence_region_id or ""
+        else:
+            # Recorded by an office that does not hold them here: the applicant gives the recorded name, which
+            # is checked and never shown (services.person_save); nothing recorded there is changed.
+            recorded_elsewhere = person.region
     form = CounterApplicationForm(initial=initial, user=request.user)
     form.focus_first()
-    return render(request, "registration/application_form.html", {"form": form, "step": 2, "known": person})
+    context = {"form": form, "step": 2, "known": person, "recorded_elsewhere": recorded_elsewhere}
+    return render(request, "registration/application_form.html", context)
 
 
 @login_required

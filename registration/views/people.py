@@ -17,13 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from offices.auth import AuthenticatedHttpRequest
-from offices.scoping import get_in_scope_or_404
 
 from .. import services
 from ..forms import BundleOpenForm, BundleStatusForm, PersonSearchForm
 from ..idnumbers import age_in_years
 from ..models import IdReveal, Person, Registration
-from ..selectors import person_search, person_timeline
+from ..selectors import person_in_scope_or_404, person_search, person_timeline
 
 
 @login_required
@@ -70,8 +69,8 @@ def _person_page(request: AuthenticatedHttpRequest, person: Person, *, revealed:
 
 
 def _person(request: AuthenticatedHttpRequest, code) -> Person:
-    return get_in_scope_or_404(
-        Person.objects.select_related("region", "hukou_region", "residence_region"), request.user, code=code
+    return person_in_scope_or_404(
+        request.user, Person.objects.select_related("region", "hukou_region", "residence_region"), code=code
     )
 
 

@@ -485,7 +485,7 @@ def test_it_does_not_let_an_anonymous_online_applicant_overwrite_a_known_person(
     assert (online.person.phone, online.person.address) == ("13800000001", "解放区民主路1号")
 
 
-def test_it_moves_a_known_person_to_the_region_where_they_apply_online(
+def test_it_shows_a_known_person_to_the_office_where_they_apply_online_without_moving_them(
     caseworker_jiefang, caseworker_wenxian, office_jiefang, office_wenxian
 ):
     data = person_data()
@@ -494,8 +494,10 @@ def test_it_moves_a_known_person_to_the_region_where_they_apply_online(
         application=first, user=caseworker_jiefang, reason=RejectionReason.NO_JOB_SEEKING
     )
     online = submit(channel=Application.Channel.ONLINE, region="410825", person=data)
-    assert online.person.region_id == "410825"
+    online.person.refresh_from_db()
+    assert online.person.region_id == "410802"  # managed where recorded until 温县 registers them
     assert [p.name for p in person_search(caseworker_wenxian, data.id_number)] == [data.name]
+    assert [p.name for p in person_search(caseworker_jiefang, data.id_number)] == [data.name]
 
 
 def test_it_refuses_politely_when_the_deadline_lies_beyond_the_calendar(
