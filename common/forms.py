@@ -91,3 +91,10 @@ class TableFileField(forms.FileField):
         if data is not None and data.size > MAX_FILE_BYTES:
             raise forms.ValidationError(_("文件超过10 MB，请拆分后分批导入"), code="too_big")
         return data
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """``form.fields[name]`` as the ChoiceField it is, to set its choices when the form is built."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField), f"{name} is not a choice field"
+    return field

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from codes.lookup import choices
-from common.forms import FocusFirstMixin
+from common.forms import FocusFirstMixin, choice_field
 from offices.models import Office, Region
 from offices.selectors import regions_with_offices
 
@@ -180,10 +180,10 @@ class OnlineApplicationForm(ApplicationFormMixin, PublicForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["id_type"].choices = choices("AAC058")
-        self.fields["sex"].choices = [("", _("—（请选择）"))] + choices("AAC004")
-        self.fields["unemployment_reason"].choices = [("", _("—（可不填）"))] + choices("AJC093")
-        self.fields["region"].choices = [("", _("—（请选择登记地）")), *region_choices()]
+        choice_field(self, "id_type").choices = choices("AAC058")
+        choice_field(self, "sex").choices = [("", _("—（请选择）"))] + choices("AAC004")
+        choice_field(self, "unemployment_reason").choices = [("", _("—（可不填）"))] + choices("AJC093")
+        choice_field(self, "region").choices = [("", _("—（请选择登记地）")), *region_choices()]
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
         self.fields["name"].widget.attrs.update({"autocomplete": "name"})
         _field_messages(self)
@@ -203,7 +203,8 @@ class OnlineApplicationForm(ApplicationFormMixin, PublicForm):
         return region
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         today = timezone.localdate()
         id_type = data.get("id_type")
         if data.get("id_number"):

@@ -14,6 +14,7 @@ names of the model's body); the model carries them as ``Status``, ``STATUS_MOVES
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 import pgtrigger
 from django.conf import settings
@@ -24,6 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from common.history import tracked
 from common.models import TimeStampedModel
 from common.transitions import Transitions
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import StrOrPromise
 from common.validators import validate_no_spaces
 from offices.models import Office, Region
 
@@ -121,7 +125,7 @@ class RejectionReason(models.TextChoices):
 
 
 # What the applicant is told for each reason: plain Chinese, with what they can do next.
-REJECTION_EXPLANATIONS: dict[str, str] = {
+REJECTION_EXPLANATIONS: dict[str, StrOrPromise] = {
     RejectionReason.OUT_OF_WORKING_AGE: _(
         "失业登记面向劳动年龄内（年满16周岁）的人员。年满16周岁后可再次申请。"
     ),

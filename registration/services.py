@@ -130,20 +130,20 @@ def _check_person(data: PersonData) -> PersonData:
 
     A citizen ID comes back as its identity key: a valid 15-digit number in its 18-digit form (GB 11643).
     """
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[StrOrPromise]] = {}
     # Document numbers are compared upper-case everywhere (a passport typed in lower case is the same one).
     id_number = _typed_id_number(data)
     sex, birth = data.sex, data.birth_date
     try:
         validate_code("AAC058", data.id_type)
     except ValidationError as exc:
-        errors["id_type"] = exc.messages
+        errors["id_type"] = list(exc.messages)
     if data.id_type == CITIZEN_ID:
         id_number = normalize_citizen_id(id_number)
         try:
             validate_citizen_id(id_number)
         except ValidationError as exc:
-            errors["id_number"] = exc.messages
+            errors["id_number"] = list(exc.messages)
         else:
             id_sex, id_birth = sex_from_id(id_number), birth_date_from_id(id_number)
             if sex and sex != id_sex:
@@ -171,7 +171,7 @@ def _check_person(data: PersonData) -> PersonData:
             try:
                 validate_code(table, value)
             except ValidationError as exc:
-                errors[field] = exc.messages
+                errors[field] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
     return PersonData(

@@ -88,7 +88,7 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     office_id = request.GET.get("office", "")
     due = request.GET.get("due", "")
-    filters = {
+    filters: dict[str, Any] = {
         "office_id": int(office_id) if office_id.isdigit() else None,
         "due": due if due in DUE_FILTERS else "",
     }
