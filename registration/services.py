@@ -38,7 +38,7 @@ from codes.lookup import validate_code
 from common.notifications import notification_queue
 from common.numbering import next_number
 from common.transitions import transition
-from offices.models import Office, Region
+from offices.models import Office, Region, User
 from offices.scoping import can_see_region
 from offices.selectors import office_for_region
 from workdays.calendar import CalendarNotLoaded, deadline_at
@@ -83,6 +83,10 @@ OUT_OF_SCOPE = _("该事项不在您的管辖区划内")
 # Decisions need their evidence (DESIGN.md: a reason that states a fact needs its evidence on the application).
 EMPLOYED_NEEDS_EVIDENCE = _("须先有依据：信息比对发现在职参保或经营记录，或已记录人工核查结果")
 NOT_UNDER_AGE = _("申请人已满16周岁")
+# AAE011 (经办人) of the ministry upload: whoever decides must have a handler name on record.
+NO_HANDLER_NAME = _(
+    "您的账号没有登记经办人姓名（上报部级平台的经办人 AAE011），不能办理；请联系系统管理员在“工作人员”中填写"
+)
 REASON_NEEDS_NOTE = _("请在说明中写明如何得知（核实的途径、时间和结果）")
 # Reasons stating a fact that the caseworker learnt elsewhere: the note says how.
 REASONS_NEEDING_A_NOTE = (RejectionReason.DRAWING_PENSION, RejectionReason.ALREADY_REGISTERED)
@@ -185,13 +189,13 @@ NAME_MISMATCH_RECORDED_ELSEWHERE = _(
 )
 
 
-def person_holds(user, person: Person) -> bool:
+def person_holds(user: User | None, person: Person) -> bool:
     """Whether ``user``'s office holds ``person``: the person's record is managed within the user's scope
     (``Person.region``). Only then may an application taken by the user change what is recorded."""
     return user is not None and can_see_region(user, person.region)
 
 
-def person_save(*, data: PersonData, region: Region, by=None) -> Person:
+def person_save(*, data: PersonData, region: Region, by: User | None = None) -> Person:
     """Create the person or update what an application says about them; returns the saved Person.
 
     ``by`` is the staff user taking the application (the caseworker at the counter, the ops user importing a
@@ -284,7 +288,7 @@ def application_submit(
     basis: str,
     region: Region,
     commitment_accepted: bool,
-    received_by=None,
+    received_by: User | None = None,
     submitted_at: datetime | None = None,
     national_application_number: str | None = None,
     unemployment_reason: str = "",
@@ -367,7 +371,13 @@ def application_submit(
     return application
 
 
-def _claim_pending(application: Application, user, to: str, **changes) -> Application:
+def require_handler_name(user: User) -> None:
+    """A decision is recorded and uploaded with the handler's registered name (AAE011): refuse without one."""
+    if not (user.handler_name or "").strip():
+        raise ValidationError(NO_HANDLER_NAME, code="no_handler_name")
+
+
+def _claim_pending(application: Application, user: User, to: str, **changes) -> Application:
     """Decide a pending application (pending → ``to``), exactly once, recording who and when; returns it fresh.
 
     Raises PermissionDenied outside the user's region, ValidationError (code ``not_pending``) if it is no longer
@@ -375,6 +385,7 @@ def _claim_pending(application: Application, user, to: str, **changes) -> Applic
     """
     if not can_see_region(user, application.region):
         raise PermissionDenied(OUT_OF_SCOPE)
+    require_handler_name(user)
     won = transition(
         Application,
         application.pk,
@@ -415,7 +426,7 @@ def _age_on(birth: date, day: date) -> int:
 
 
 @transaction.atomic
-def application_register(*, application: Application, user, note: str = "") -> Registration:
+def application_register(*, application: Application, user: User, note: str = "") -> Registration:
     """Register the applicant as unemployed; returns the new Registration (first contact due in 5 working days).
 
     Refuses if the applicant is under 16 (十: 劳动年龄), or the application is no longer pending. The registering
@@ -467,7 +478,7 @@ def application_register(*, application: Application, user, note: str = "") -> R
 
 
 @transaction.atomic
-def application_reject(*, application: Application, user, reason: str, note: str = "") -> Application:
+def application_reject(*, application: Application, user: User, reason: str, note: str = "") -> Application:
     """Refuse the application for a reason of the closed list; returns it. The applicant is told why.
 
     A reason stating a fact needs its evidence: "employed" a comparison hit or a recorded manual check, "under
@@ -504,7 +515,7 @@ def application_reject(*, application: Application, user, reason: str, note: str
 
 
 @transaction.atomic
-def application_withdraw(*, application: Application, user, reason: str) -> Application:
+def application_withdraw(*, application: Application, user: User, reason: str) -> Application:
     """Withdraw a pending application at the applicant's own request (撤回); returns it, WITHDRAWN.
 
     Only the applicant can ask for it, in person or by phone: the caseworker who records it gives the reason
@@ -529,7 +540,9 @@ def application_withdraw(*, application: Application, user, reason: str) -> Appl
 
 
 @transaction.atomic
-def application_verify_manually(*, application: Application, user, outcome: str, detail: str) -> Verification:
+def application_verify_manually(
+    *, application: Application, user: User, outcome: str, detail: str
+) -> Verification:
     """Record the caseworker's manual check (人工核查) of an application; returns the Verification."""
     if not can_see_region(user, application.region):
         raise PermissionDenied(OUT_OF_SCOPE)
@@ -548,7 +561,9 @@ def application_verify_manually(*, application: Application, user, outcome: str,
 
 
 @transaction.atomic
-def bundle_request_open(*, registration: Registration, kind: str, user, note: str = "") -> BundleRequest:
+def bundle_request_open(
+    *, registration: Registration, kind: str, user: User, note: str = ""
+) -> BundleRequest:
     """Open a linked request of the "一件事" bundle (五); returns it. One per kind per registration."""
     if not can_see_region(user, registration.region):
         raise PermissionDenied(OUT_OF_SCOPE)
@@ -562,7 +577,9 @@ def bundle_request_open(*, registration: Registration, kind: str, user, note: st
 
 
 @transaction.atomic
-def bundle_request_set_status(*, request: BundleRequest, user, status: str, note: str = "") -> BundleRequest:
+def bundle_request_set_status(
+    *, request: BundleRequest, user: User, status: str, note: str = ""
+) -> BundleRequest:
     """Move a linked request along ``BundleRequest.STATUS_MOVES``, with a new note if given; returns it fresh.
 
     Forward only: 已发起 → 办理中 / 已办结 / 未通过 / 本人撤回, 办理中 → 已办结 / 未通过 / 本人撤回; the last
@@ -601,7 +618,7 @@ def bundle_request_set_status(*, request: BundleRequest, user, status: str, note
 
 
 @transaction.atomic
-def person_reveal_id(*, person: Person, user, context: str) -> str:
+def person_reveal_id(*, person: Person, user: User, context: str) -> str:
     """The full ID number, for a user allowed to see it; each reveal is recorded (IdReveal) with where it was
     shown (``IdReveal.Context``). Callers show it in that one response only: never store it (session, cache,
     URL, log)."""

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -61,7 +61,7 @@ WORKLIST_PAGE_SIZE = 100
 LOOKUP_STEP = "lookup"  # the hidden ``step`` of the counter's step-1 form
 
 
-def _application(request: HttpRequest, code) -> Application:
+def _application(request: AuthenticatedHttpRequest, code) -> Application:
     return get_in_scope_or_404(
         Application.objects.select_related("person", "office", "region", "decided_by", "received_by"),
         request.user,
@@ -69,7 +69,7 @@ def _application(request: HttpRequest, code) -> Application:
     )
 
 
-def _duplicate_message(request: HttpRequest, exc: services.DuplicateApplication) -> str:
+def _duplicate_message(request: AuthenticatedHttpRequest, exc: services.DuplicateApplication) -> str:
     existing = exc.existing
     if can_see_region(request.user, existing.region):
         if isinstance(existing, Registration):
@@ -83,7 +83,7 @@ def _duplicate_message(request: HttpRequest, exc: services.DuplicateApplication)
 @login_required
 @permission_required("registration.view_application", raise_exception=True)
 @require_GET
-def worklist_view(request: HttpRequest) -> HttpResponse:
+def worklist_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Pending applications in my scope, most urgent first; due today and overdue are marked and counted."""
     now = timezone.now()
     office_id = request.GET.get("office", "")
@@ -209,7 +209,7 @@ def _application_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @permission_required("registration.view_application", raise_exception=True)
 @require_GET
-def application_detail(request: HttpRequest, code) -> HttpResponse:
+def application_detail(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     application = _application(request, code)
     blocked = (
         services.rejection_blockers(application) if application.status == Application.Status.PENDING else {}
@@ -227,11 +227,12 @@ def application_detail(request: HttpRequest, code) -> HttpResponse:
         "explanations": [(RejectionReason(k).label, v) for k, v in REJECTION_EXPLANATIONS.items()],
         "registration": Registration.objects.filter(application=application).first(),
         "can_decide": request.user.has_perm("registration.change_application"),
+        "no_handler_name": services.NO_HANDLER_NAME if not request.user.handler_name.strip() else "",
     }
     return render(request, "registration/application_detail.html", context)
 
 
-def _decide(request: HttpRequest, code, form_class, action) -> HttpResponse:
+def _decide(request: AuthenticatedHttpRequest, code, form_class, action) -> HttpResponse:
     application = _application(request, code)
     form = form_class(request.POST)
     if not form.is_valid():
@@ -253,7 +254,7 @@ def _decide(request: HttpRequest, code, form_class, action) -> HttpResponse:
 @login_required
 @permission_required("registration.change_application", raise_exception=True)
 @require_POST
-def application_register(request: HttpRequest, code) -> HttpResponse:
+def application_register(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     def action(application, data):
         registration = services.application_register(
             application=application, user=request.user, note=data["note"]
@@ -269,7 +270,7 @@ def application_register(request: HttpRequest, code) -> HttpResponse:
 @login_required
 @permission_required("registration.change_application", raise_exception=True)
 @require_POST
-def application_reject(request: HttpRequest, code) -> HttpResponse:
+def application_reject(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     def action(application, data):
         services.application_reject(
             application=application, user=request.user, reason=data["reason"], note=data["note"]
@@ -282,7 +283,7 @@ def application_reject(request: HttpRequest, code) -> HttpResponse:
 @login_required
 @permission_required("registration.change_application", raise_exception=True)
 @require_POST
-def application_withdraw(request: HttpRequest, code) -> HttpResponse:
+def application_withdraw(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     """Withdraw a pending application because the applicant asked to (reason required)."""
 
     def action(application, data):
@@ -295,7 +296,7 @@ def application_withdraw(request: HttpRequest, code) -> HttpResponse:
 @login_required
 @permission_required("registration.change_application", raise_exception=True)
 @require_POST
-def application_verify(request: HttpRequest, code) -> HttpResponse:
+def application_verify(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     def action(application, data):
         services.application_verify_manually(
             application=application, user=request.user, outcome=data["outcome"], detail=data["detail"]
@@ -308,7 +309,7 @@ def application_verify(request: HttpRequest, code) -> HttpResponse:
 @login_required
 @permission_required("registration.view_application", raise_exception=True)
 @require_GET
-def commitment_letter(request: HttpRequest, code) -> HttpResponse:
+def commitment_letter(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     """The printable commitment letter (告知承诺书) for the applicant to sign. The full ID number is printed
     only for users allowed to see it, and that counts as a reveal."""
     application = _application(request, code)
@@ -328,7 +329,7 @@ def commitment_letter(request: HttpRequest, code) -> HttpResponse:
 @login_required
 @permission_required("registration.add_bundlerequest", raise_exception=True)
 @require_POST
-def bundle_open(request: HttpRequest, code) -> HttpResponse:
+def bundle_open(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     registration = get_in_scope_or_404(Registration.objects.select_related("person"), request.user, code=code)
     form = BundleOpenForm(request.POST)
     if form.is_valid():
@@ -351,7 +352,7 @@ def bundle_open(request: HttpRequest, code) -> HttpResponse:
 @login_required
 @permission_required("registration.change_bundlerequest", raise_exception=True)
 @require_POST
-def bundle_status(request: HttpRequest, pk: int) -> HttpResponse:
+def bundle_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     bundle = get_in_scope_or_404(
         BundleRequest.objects.select_related("registration__person"),
         request.user,
@@ -379,7 +380,7 @@ def bundle_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("registration.reveal_id_number", raise_exception=True)
 @require_GET
-def dibao_export(request: HttpRequest) -> HttpResponse:
+def dibao_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """低保 referrals in my scope as xlsx for civil affairs (full ID numbers: the export is logged per person)."""
     referrals = scope_by_region(
         BundleRequest.objects.filter(kind=BundleRequest.Kind.DIBAO),
