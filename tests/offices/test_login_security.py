@@ -136,3 +136,11 @@ def test_the_admin_takes_a_password_alone_when_no_second_factor_is_required(clie
     )
     assert response.status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_an_administrator_gets_the_qr_code_of_a_totp_device(client, ops_jiaozuo, office_jiaozuo):
+    administrator = make_staff("admin_qr", office_jiaozuo, Role.ADMINISTRATOR, is_staff=True)
+    device = TOTPDevice.objects.create(user=ops_jiaozuo, name="手机")
+    client.force_login(administrator)
+    response = client.get(reverse("admin:otp_totp_totpdevice_qrcode", args=[device.pk]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("image/svg+xml")
