@@ -7,6 +7,8 @@ validate_code("AAC058", "01")  # raises ValidationError naming the table when th
 
 from __future__ import annotations
 
+import time
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
@@ -20,10 +22,24 @@ def choices(table: str) -> list[tuple[str, str]]:
     return [(code, gettext(text)) for code, text in items.values_list("code", "label")]
 
 
+# Labels of each table, kept for a minute per process: a list of a hundred people shows each one's sex without
+# a query per row, and a label an administrator changes shows everywhere within a minute.
+LABELS_TTL_SECONDS = 60
+_labels_cache: dict[str, tuple[float, dict[str, str]]] = {}
+
+
+def _labels(table: str) -> dict[str, str]:
+    cached = _labels_cache.get(table)
+    if cached is None or time.monotonic() - cached[0] > LABELS_TTL_SECONDS:
+        labels = dict(CodeItem.objects.filter(table_id=table).values_list("code", "label"))
+        cached = _labels_cache[table] = (time.monotonic(), labels)
+    return cached[1]
+
+
 def label(table: str, code: str) -> str | None:
     """The label of ``code`` in the reader's language (Chinese for uploads and exports: call it inside
     ``translation.override("zh-hans")``); None for an unknown code."""
-    text = CodeItem.objects.filter(table_id=table, code=code).values_list("label", flat=True).first()
+    text = _labels(table).get(code)
     return gettext(text) if text else None
 
 

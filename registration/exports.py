@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from codes.lookup import label
 from common.xlsx import XlsxWriter
 
 from .models import BundleRequest, IdReveal
@@ -32,27 +33,28 @@ def dibao_referrals_xlsx(referrals, *, user) -> bytes:
     and the view serves it with ``Cache-Control: no-store`` (no copy left in a browser or proxy cache).
     The referral date is the day in Asia/Shanghai the referral was made.
     """
-    book = XlsxWriter()
-    sheet = book.sheet("低保转介", header=DIBAO_COLUMNS, widths=DIBAO_WIDTHS)
-    reveals = []
-    for r in referrals.order_by("created_at"):
-        reg, person = r.registration, r.registration.person
-        reveals.append(IdReveal(person=person, user=user, context=IdReveal.Context.DIBAO_EXPORT))
-        sheet.append(
-            [
-                reg.number,
-                person.name,
-                person.id_number,
-                {"1": "男", "2": "女"}.get(person.sex, ""),
-                person.birth_date,
-                person.phone,
-                person.address,
-                reg.office.name,
-                reg.registered_on,
-                timezone.localdate(r.created_at),
-                str(BundleRequest.Status(r.status).label),
-                r.note,
-            ]
-        )
+    with translation.override("zh-hans"):  # for civil affairs, whatever the caseworker's UI language
+        book = XlsxWriter()
+        sheet = book.sheet("低保转介", header=DIBAO_COLUMNS, widths=DIBAO_WIDTHS)
+        reveals = []
+        for r in referrals.order_by("created_at"):
+            reg, person = r.registration, r.registration.person
+            reveals.append(IdReveal(person=person, user=user, context=IdReveal.Context.DIBAO_EXPORT))
+            sheet.append(
+                [
+                    reg.number,
+                    person.name,
+                    person.id_number,
+                    label("AAC004", person.sex) or "",
+                    person.birth_date,
+                    person.phone,
+                    person.address,
+                    reg.office.name,
+                    reg.registered_on,
+                    timezone.localdate(r.created_at),
+                    str(BundleRequest.Status(r.status).label),
+                    r.note,
+                ]
+            )
     IdReveal.objects.bulk_create(reveals)
     return book.to_bytes()
