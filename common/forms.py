@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -74,6 +75,57 @@ def add_service_errors(form: forms.BaseForm, exc: Exception, *, field: str | Non
             form.add_error(key if key in form.fields else None, errors)
     else:
         form.add_error(field, exc)
+
+
+def apply_plain_messages(form: forms.BaseForm) -> None:
+    """One voice for every form: messages name their field ("请填写姓名", not Django's "这个字段是必填项。"), and
+    over-long text is refused with a message saying so instead of being cut short by the browser (the
+    ``maxlength`` attribute is dropped; the limit is checked on submit).
+
+    Runs per form instance (the fields are copies by then), in the language of the request; messages a field
+    sets itself are kept.
+    """
+    default_required = str(forms.Field.default_error_messages["required"])
+    default_choice = str(forms.ChoiceField.default_error_messages["invalid_choice"])
+    for field in form.fields.values():
+        label = str(field.label or "")
+        if str(field.error_messages.get("required", "")) == default_required:
+            choose = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
+            field.error_messages["required"] = (_("请选择%(field)s") if choose else _("请填写%(field)s")) % {
+                "field": label
+            }
+        if str(field.error_messages.get("invalid_choice", "")) == default_choice:
+            field.error_messages["invalid_choice"] = _("%(field)s：所选项目无效，请从列表中选择") % {
+                "field": label
+            }
+        if isinstance(field, forms.DateField):
+            field.error_messages["invalid"] = _(
+                "%(field)s格式不正确，请按“年-月-日”填写，例如 1990-05-01"
+            ) % {"field": label}
+        if isinstance(field, forms.CharField) and field.max_length is not None:
+            field.widget.attrs.pop("maxlength", None)
+            # "%(limit_value)d" and "%(show_value)d" are filled in by the validator; the field name here.
+            message = (
+                _("%(field)s最多 %(limit)d 个字，当前为 %(count)s 个字")
+                .replace("%(field)s", label)
+                .replace("%(limit)d", str(field.max_length))
+                .replace("%(count)s", "%(show_value)d")
+            )
+            # The validator objects are shared between copies of a field: replace, never mutate.
+            field.validators = [
+                MaxLengthValidator(field.max_length, message=message)
+                if isinstance(v, MaxLengthValidator)
+                else v
+                for v in field.validators
+            ]
+
+
+class PlainMessagesMixin:
+    """A form whose messages name their field and that says when input is too long (``apply_plain_messages``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        apply_plain_messages(self)  # type: ignore[arg-type]  # mixed into a Form
 
 
 class TableFileField(forms.FileField):
