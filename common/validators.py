@@ -77,6 +77,18 @@ def validate_text_block(value: str) -> None:
     _refuse_invisible(value, multiline=True)
 
 
+def invisible_character_errors(**fields: str) -> dict[str, list[str]]:
+    """For a service's ValidationError keyed by field: ``{field: [message]}`` for each single-line text of
+    ``fields`` that holds a refused character, e.g. ``errors.update(invisible_character_errors(name=name,
+    address=data.address))``."""
+    errors: dict[str, list[str]] = {}
+    for name, value in fields.items():
+        found = invisible_character(value)
+        if found is not None:
+            errors[name] = [str(INVISIBLE_CHARACTER_MESSAGE % {"position": found[0], "code": found[1]})]
+    return errors
+
+
 def normalize_phone(value: str) -> str:
     """A phone number as typed, without spaces and parentheses ("(0391) 123 4567" → "03911234567")."""
     return _PHONE_SEPARATORS.sub("", value or "")

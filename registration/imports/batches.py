@@ -29,8 +29,9 @@ rolls back and the job stops, and the job that claimed the batch again redoes th
 (only committed chunks count) and never doubled (a chunk's rows and ``processed_rows`` commit together).
 
 A job also stops after ``TASK_SECONDS`` and queues its batch again, to stay within Celery's time limits on a long
-list. A batch interrupted ``MAX_ATTEMPTS`` times fails instead of being queued forever (a file that kills its
-worker every time).
+list. A batch whose worker stops once it has been claimed ``MAX_ATTEMPTS`` times (time slices included) fails
+instead of being queued forever (a file that kills its worker every time); so does a job that reaches Celery's
+soft time limit all the same.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from common.validators import (
     invisible_character,
+    invisible_character_errors,
     normalize_phone,
     validate_no_invisible_characters,
     validate_phone,
@@ -63,3 +64,10 @@ def test_it_refuses_phone_numbers_of_the_wrong_shape(phone):
 
 def test_it_takes_spaces_and_brackets_out_of_a_phone_number():
     assert normalize_phone(" (0391)\u3000123 4567（转8）") == "03911234567转8"
+
+
+def test_it_gives_a_service_the_errors_of_each_field_with_an_invisible_character():
+    errors = invisible_character_errors(name="张\u200b三", address="解放路1号", note="\u202e")
+
+    assert list(errors) == ["name", "note"]
+    assert "U+200B" in errors["name"][0] and "不可见字符" in errors["name"][0]
