@@ -5,8 +5,9 @@ and 三): each good row becomes a pending application (channel 教育部门移�
 
 The file is checked cheaply and stored on a queued batch; the Celery job of every import (``batches``) reads it and
 hands its rows here chunk by chunk, each chunk committed, so an interrupted job resumes after the last chunk. Each
-row runs in its own savepoint, so a failing row never half-saves and never undoes another. A graduate who already has a pending application or an active registration is skipped, so
-importing the same list again creates nothing twice.
+row runs in its own savepoint, so a failing row never half-saves and never undoes another. A graduate who already
+has a pending application or an active registration is skipped, so importing the same list again creates nothing
+twice.
 """
 
 from __future__ import annotations
