@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from codes.lookup import choices
 from common.forms import FocusFirstMixin, TableFileField
+from common.validators import (
+    normalize_phone,
+    validate_no_invisible_characters,
+    validate_phone,
+    validate_text_block,
+)
 from offices.models import Region
 from offices.scoping import visible_regions
 from offices.selectors import regions_with_offices
@@ -109,7 +116,7 @@ class CounterApplicationForm(FocusFirstMixin, ApplicationFormMixin, forms.Form):
 
     id_type = forms.ChoiceField(label=_("证件类型"))
     id_number = forms.CharField(label=_("证件号码"), max_length=22)
-    name = forms.CharField(label=_("姓名"), max_length=50)
+    name = forms.CharField(label=_("姓名"), max_length=50, validators=[validate_no_invisible_characters])
     sex = forms.ChoiceField(label=_("性别"), required=False, help_text=_("公民身份号码可自动识别，无需填写"))
     birth_date = forms.DateField(
         label=_("出生日期"),
@@ -127,14 +134,18 @@ class CounterApplicationForm(FocusFirstMixin, ApplicationFormMixin, forms.Form):
         label=_("户籍地行政区划代码"), required=False, help_text=_("6位代码，默认取身份证号前6位")
     )
     residence_region = RegionCodeField(label=_("常住地行政区划代码"), required=False)
-    address = forms.CharField(label=_("居住地址"), max_length=200, required=False)
+    address = forms.CharField(
+        label=_("居住地址"), max_length=200, required=False, validators=[validate_no_invisible_characters]
+    )
     basis = forms.ChoiceField(
         label=_("登记地类型"), choices=Application.Basis.choices, widget=forms.RadioSelect
     )
     region = forms.ModelChoiceField(label=_("登记地"), queryset=Region.objects.none(), to_field_name="code")
     unemployment_reason = forms.ChoiceField(label=_("失业原因"), required=False)
     is_graduate = forms.BooleanField(label=_("离校未就业高校毕业生"), required=False)
-    graduate_school = forms.CharField(label=_("毕业院校"), max_length=100, required=False)
+    graduate_school = forms.CharField(
+        label=_("毕业院校"), max_length=100, required=False, validators=[validate_no_invisible_characters]
+    )
     graduation_date = forms.DateField(
         label=_("毕业时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -163,6 +174,21 @@ class CounterApplicationForm(FocusFirstMixin, ApplicationFormMixin, forms.Form):
         self.fields["region"].queryset = regions_with_offices().filter(pk__in=visible_regions(user))
         self.fields["region"].label_from_instance = lambda r: f"{r.name}（{r.code}）"
 
+    def clean_phone(self) -> str:
+        """The same rule as the online form and the imports (common.validators.validate_phone)."""
+        phone = normalize_phone(self.cleaned_data["phone"])
+        validate_phone(phone)
+        return phone
+
+    def clean_graduation_date(self):
+        """Only graduates who have left school are served as registered unemployed (notice 一)."""
+        graduated = self.cleaned_data["graduation_date"]
+        if graduated and graduated > timezone.localdate():
+            raise forms.ValidationError(
+                _("毕业时间不能晚于今天（离校后才可按离校未就业高校毕业生登记）"), code="future"
+            )
+        return graduated
+
     def clean(self):
         data = super().clean()
         if data.get("is_graduate") is False and (data.get("graduate_school") or data.get("graduation_date")):
@@ -171,7 +197,9 @@ class CounterApplicationForm(FocusFirstMixin, ApplicationFormMixin, forms.Form):
 
 
 class RegisterForm(forms.Form):
-    note = forms.CharField(label=_("办理说明"), max_length=500, required=False)
+    note = forms.CharField(
+        label=_("办理说明"), max_length=500, required=False, validators=[validate_text_block]
+    )
 
 
 class RejectForm(forms.Form):
@@ -186,6 +214,7 @@ class RejectForm(forms.Form):
         max_length=500,
         required=False,
         help_text=_("以“已享受养老保险待遇”或“已在其他地区登记”为由的，须写明如何得知"),
+        validators=[validate_text_block],
     )
 
     def __init__(self, *args, blocked: Mapping[str, object] | None = None, **kwargs):
@@ -203,6 +232,7 @@ class WithdrawForm(forms.Form):
         label=_("撤回原因"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_text_block],
         help_text=_("申请人本人如何提出撤回（窗口、电话等）及其说明"),
         error_messages={"required": _("请填写撤回原因（申请人本人要求撤回的情况）")},
     )
@@ -220,17 +250,22 @@ class ManualVerificationForm(forms.Form):
             (Verification.Outcome.DISCREPANCY, Verification.Outcome.DISCREPANCY.label),
         ],
     )
-    detail = forms.CharField(label=_("核查情况"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    detail = forms.CharField(
+        label=_("核查情况"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_text_block],
+    )
 
 
 class BundleOpenForm(forms.Form):
     kind = forms.ChoiceField(label=_("关联事项"), choices=BundleRequest.Kind.choices)
-    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+    note = forms.CharField(label=_("备注"), max_length=300, required=False, validators=[validate_text_block])
 
 
 class BundleStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), choices=BundleRequest.Status.choices)
-    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+    note = forms.CharField(label=_("备注"), max_length=300, required=False, validators=[validate_text_block])
 
 
 class PersonSearchForm(forms.Form):

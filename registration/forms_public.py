@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from codes.lookup import choices
 from common.forms import FocusFirstMixin, choice_field
+from common.validators import validate_no_invisible_characters
 from offices.models import Office, Region
 from offices.selectors import regions_with_offices
 
@@ -122,7 +123,9 @@ class OnlineApplicationForm(ApplicationFormMixin, PublicForm):
         max_length=22,
         help_text=gettext_lazy("居民身份证请填写18位公民身份号码（末位X可用小写x）"),
     )
-    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50)
+    name = forms.CharField(
+        label=gettext_lazy("姓名"), max_length=50, validators=[validate_no_invisible_characters]
+    )
     sex = forms.ChoiceField(
         label=gettext_lazy("性别"),
         required=False,

@@ -154,8 +154,8 @@ class ImportBatchStatus(models.TextChoices):
 
 
 # A queued batch is claimed by one job (queued → running); a running one ends done or failed, or goes back to the
-# queue when its worker died (registration.imports.import_batches_resume) to resume after its last committed
-# chunk. A file of comparison records is processed at once and created done.
+# queue to resume after its last committed chunk: when its worker stopped (registration.imports.
+# import_batches_resume) or when the job used up its time slice (registration.imports.batches).
 IMPORT_BATCH_MOVES = Transitions(
     ImportBatchStatus,
     {
@@ -179,6 +179,7 @@ IMPORT_BATCH_MOVES = Transitions(
         "skipped_rows",
         "error_rows",
         "errors",
+        "attempt",
     ]
 )
 class ImportBatch(TimeStampedModel):
@@ -186,6 +187,11 @@ class ImportBatch(TimeStampedModel):
 
     ``errors`` holds ``[{"row": 7, "field": "身份证号", "message": "..."}]``; good rows are kept, bad rows are
     reported and nothing of them is saved. ``sha256`` lets ops see that the same file came twice.
+
+    Every file is processed by a Celery job (registration.imports.batches.import_batch_process) in committed
+    chunks: ``processed_rows`` is where a resumed job starts, ``updated_at`` moves with every chunk and is the
+    job's heartbeat, and ``attempt`` counts the claims, so that a job that lost its claim (its batch was queued
+    again while it was still alive) commits nothing more.
     """
 
     class Kind(models.TextChoices):
@@ -199,11 +205,12 @@ class ImportBatch(TimeStampedModel):
     TERMINAL_STATES = STATUS_MOVES.terminal  # done, failed
 
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DONE)
-    # A graduate list is processed by a Celery job (registration.tasks.process_import_batch): the uploaded file
-    # waits here, and ``processed_rows`` lets an interrupted job resume after the last committed chunk.
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # The uploaded file waits here for the job (registration.tasks.process_import_batch), and
+    # ``processed_rows`` lets an interrupted job resume after the last committed chunk.
     content = models.BinaryField(_("文件内容"), null=True, blank=True, editable=False)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    attempt = models.PositiveIntegerField(_("处理次数"), default=0, editable=False)
     failure = models.CharField(_("失败原因"), max_length=500, blank=True)
     file_name = models.CharField(_("文件名"), max_length=200)
     sha256 = models.CharField(_("文件摘要（SHA-256）"), max_length=64)
@@ -222,9 +229,9 @@ class ImportBatch(TimeStampedModel):
         verbose_name_plural = _("导入批次")
         ordering = ["-created_at"]
         indexes = [
-            # registration.imports.import_batches_resume: the sweep over unfinished batches.
+            # registration.imports.import_batches_resume: the sweep over unfinished batches without progress.
             models.Index(
-                fields=["created_at"],
+                fields=["updated_at"],
                 condition=models.Q(status__in=IMPORT_BATCH_MOVES.non_terminal),
                 name="registration_batch_open",
             ),

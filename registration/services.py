@@ -38,6 +38,7 @@ from codes.lookup import validate_code
 from common.notifications import notification_queue
 from common.numbering import next_number
 from common.transitions import transition
+from common.validators import invisible_character_errors
 from offices.models import Office, Region, User
 from offices.scoping import can_see_region
 from offices.selectors import office_for_region
@@ -169,6 +170,9 @@ def _check_person(data: PersonData) -> PersonData:
         errors["name"] = [_("请填写姓名")]
     elif any(ch.isspace() or ch == "\u3000" for ch in name):
         errors["name"] = [_("姓名不能含有半角或全角空格")]
+    # Zero-width, text-direction and other invisible characters, whoever writes (counter, online, imports).
+    for key, messages in invisible_character_errors(name=name, address=data.address).items():
+        errors.setdefault(key, []).extend(messages)
     for field, table in (("ethnicity", "AAC005"), ("education", "AAC011"), ("household_type", "AAC009")):
         value = getattr(data, field)
         if value:

@@ -1,22 +1,25 @@
 """Ops imports of stage 1: comparison records (信息比对 source, notice 二) and the education department's list of
 graduates not employed after leaving school (离校未就业高校毕业生, notice 一 and 三).
 
-    batch = comparison_import(file=upload, kind=ImportBatch.Kind.SOCIAL_INSURANCE, user=request.user)
-    batch = graduates_import(file=upload, user=request.user)
+    batch = comparison_import(file=upload, kind=ImportBatch.Kind.SOCIAL_INSURANCE, user=request.user, run_now=False)
+    batch = graduates_import(file=upload, user=request.user, run_now=False)
 
-Reading the file (xlsx or CSV, headers, cell values, per-row errors) is ``common/tables.py``; the template
+Reading the file (xlsx or CSV, limits, headers, cell values, per-row errors) is ``common/tables.py``; the template
 workbook is ``common/xlsx.py``. Here: each flow in its module (``comparison``, ``graduates``), the citizen-ID cell
-(``cells``), the importing office and the sweep over unfinished batches (``batches``), and the formats by kind
-(``formats``). Bad *files* raise ``ImportFileError`` and nothing is created; bad *rows* are reported on the batch
-(``ImportBatch.errors``: row number as in the spreadsheet, column header, message) while the good rows are kept.
+(``cells``), what every import shares (``batches``: the importing office, the upload onto a queued batch, the job
+that processes a batch of any kind chunk by chunk with a heartbeat, the sweep that resumes what a stopped worker
+left), and the formats by kind (``formats``). No file is parsed in the web request. Bad *files* raise
+``ImportFileError``: at upload nothing is created, in the job the batch fails with the reason; bad *rows* are
+reported on the batch (``ImportBatch.errors``: row number as in the spreadsheet, column header, message) while
+the good rows are kept.
 """
 
 from common.tables import ImportFileError
 
-from .batches import import_batches_resume, office_of
+from .batches import import_batch_process, import_batches_resume, import_submit, office_of
 from .comparison import COMPARISON_KINDS, comparison_columns, comparison_import
 from .formats import TEMPLATE_TITLES, columns_for, template_xlsx
-from .graduates import GRADUATE_COLUMNS, graduates_import, graduates_process
+from .graduates import GRADUATE_COLUMNS, graduates_import
 
 __all__ = [
     "COMPARISON_KINDS",
@@ -27,8 +30,9 @@ __all__ = [
     "comparison_columns",
     "comparison_import",
     "graduates_import",
-    "graduates_process",
+    "import_batch_process",
     "import_batches_resume",
+    "import_submit",
     "office_of",
     "template_xlsx",
 ]

@@ -4,29 +4,30 @@ imported by ops from the other departments' files.
     batch = comparison_import(file=upload, kind=ImportBatch.Kind.SOCIAL_INSURANCE, user=request.user)
 
 Importing the same file again creates nothing twice: records are unique per source, ID number, organisation and
-start date (a newer file may close an open period: its end date is taken). The whole import is one transaction
-with its batch; comparison records go in by chunk inside a savepoint, with a row-by-row retry (one savepoint each)
-should the chunk fail, so a failing row never half-saves and never undoes another.
+start date (a newer file may close an open period: its end date is taken). The file is checked cheaply and stored
+on a queued batch; the Celery job of every import (``batches``) reads it and hands its rows here chunk by chunk,
+each chunk committed with the batch's counters, so an interrupted job resumes after the last chunk. Within a chunk
+the records go in by one statement inside a savepoint, with a row-by-row retry (one savepoint each) should it
+fail, so a failing row never half-saves and never undoes another.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.history import history_context
-from common.tables import DATE, TEXT, UNSAVABLE, Column, Outcome, Table, chunks, read_table
-from offices.models import Office
+from common.tables import DATE, TEXT, UNSAVABLE, Column, Outcome, Table
 
 from ..models import ComparisonRecord, ImportBatch
-from .batches import office_of
+from .batches import ChunkHandler, ImportFlow, import_submit, register_flow
 from .cells import cell_citizen_id_key
 
 COMPARISON_KINDS = (ImportBatch.Kind.SOCIAL_INSURANCE, ImportBatch.Kind.BUSINESS)
-CHUNK_ROWS = 1000  # rows checked against the records held, and inserted, per query
+CHUNK_ROWS = 1000  # rows checked against the records held, and inserted, per query and per committed chunk
 
 
 def comparison_columns(kind: str) -> list[Column]:
@@ -66,98 +67,92 @@ def _comparison_rows(table: Table, outcome: Outcome) -> Iterator[tuple[int, dict
             yield row.number, values
 
 
-def _new_batch(*, kind: str, table: Table, user, office: Office) -> ImportBatch:
-    return ImportBatch.objects.create(
-        kind=kind, file_name=table.file_name, sha256=table.sha256, office=office, uploaded_by=user
-    )
-
-
-def _finish_batch(batch: ImportBatch, table: Table, outcome: Outcome) -> ImportBatch:
-    batch.total_rows = len(table.rows)
-    batch.created_rows = outcome.created
-    batch.skipped_rows = outcome.skipped
-    batch.error_rows = outcome.error_rows
-    batch.errors = outcome.sorted_errors()
-    batch.save(
-        update_fields=["total_rows", "created_rows", "skipped_rows", "error_rows", "errors", "updated_at"]
-    )
-    return batch
-
-
-def comparison_import(*, file, kind: str, user) -> ImportBatch:
+def comparison_import(*, file, kind: str, user, run_now: bool = True) -> ImportBatch:
     """Import social-insurance or business-registration records for 信息比对; returns the batch.
 
-    Raises ImportFileError (nothing created) for a file that cannot be used. A record already held (same
-    source, ID number, organisation, start date) is skipped, or takes the file's end date if that changed
-    (a contribution period that has since ended): such updates are counted with the created rows.
-
-    Rows are checked in Python first; the new records of each chunk of 1,000 rows are then inserted in one
-    statement inside a savepoint, and should that fail, row by row, each in its own savepoint, so that a row
-    the database refuses never takes the good rows with it.
+    Raises ImportFileError (nothing created) for a file that the cheap checks refuse. With ``run_now`` the rows
+    are processed here (commands, tests; an ImportFileError found while reading them is raised too); otherwise a
+    Celery job does it (task ``registration.process_import_batch``, queued after commit) and the batch page
+    follows it. A record already held (same source, ID number, organisation, start date) is skipped, or takes the
+    file's end date if that changed (a contribution period that has since ended): such updates are counted with
+    the created rows.
     """
     if kind not in COMPARISON_KINDS:
         raise ValueError(f"not a comparison import kind: {kind!r}")
-    office = office_of(user)
-    table = read_table(file, comparison_columns(kind))
+    return import_submit(file=file, kind=kind, user=user, run_now=run_now)
+
+
+def _start(batch: ImportBatch) -> ChunkHandler:
+    """The chunk handler of one run over a comparison file (``batches.ChunkHandler``).
+
+    Rows are checked in Python first; the new records of the chunk are then inserted in one statement inside a
+    savepoint, and should that fail, row by row, each in its own savepoint, so that a row the database refuses
+    never takes the good rows with it. A chunk is a few queries (well within the heartbeat), so it always takes
+    its whole share of rows.
+    """
     source = (
         ComparisonRecord.Source.SOCIAL_INSURANCE
-        if kind == ImportBatch.Kind.SOCIAL_INSURANCE
+        if batch.kind == ImportBatch.Kind.SOCIAL_INSURANCE
         else ComparisonRecord.Source.BUSINESS
     )
-    outcome = Outcome()
-    with history_context(actor=user, source=f"import:{kind}"), transaction.atomic():
-        batch = _new_batch(kind=kind, table=table, user=user, office=office)
-        pending: dict[tuple, ComparisonRecord] = {}  # key → record of this file, not yet inserted
 
-        def flush() -> None:
-            records = list(pending.values())
-            pending.clear()
-            if not records:
-                return
-            try:
-                with transaction.atomic():
-                    ComparisonRecord.objects.bulk_create(records)
-                outcome.created += len(records)
-                return
-            except (IntegrityError, DataError):
-                pass  # find the row at fault: one savepoint per row
-            for record in records:
-                record.pk = None
+    def handle(table: Table, start: int, outcome: Outcome, deadline: float) -> int:
+        raw = table.rows[start : start + CHUNK_ROWS]
+        chunk = list(_comparison_rows(replace(table, rows=raw), outcome))
+        pending: dict[tuple, tuple[ComparisonRecord, int]] = {}  # key → (new record, its row number)
+        held = {
+            (r.id_number, r.organisation, r.start_date): r
+            for r in ComparisonRecord.objects.filter(
+                source=source, id_number__in={values["id_number"] for _n, values in chunk}
+            )
+        }
+        for number, values in chunk:
+            key = (values["id_number"], values["organisation"], values["start_date"])
+            new = pending.get(key)
+            record = new[0] if new else held.get(key)
+            if record is None:
+                pending[key] = (ComparisonRecord(source=source, batch=batch, **values), number)
+            elif record.end_date == values["end_date"]:
+                outcome.skipped += 1
+            elif record.pk is None:  # the file says it twice, the later row wins
+                record.end_date, record.name = values["end_date"], values["name"]
+                outcome.created += 1
+            else:  # a newer end date for a record already held
+                record.end_date, record.name, record.batch = values["end_date"], values["name"], batch
                 try:
                     with transaction.atomic():
-                        record.save(force_insert=True)
+                        record.save(update_fields=["end_date", "name", "batch"])
                     outcome.created += 1
-                except IntegrityError:  # imported concurrently by someone else meanwhile
-                    outcome.skipped += 1
                 except DataError:
-                    outcome.fail(record._import_row, [("", str(UNSAVABLE))])
+                    outcome.fail(number, [("", str(UNSAVABLE))])
+        _insert(list(pending.values()), outcome)
+        return len(raw)
 
-        for chunk in chunks(_comparison_rows(table, outcome), CHUNK_ROWS):
-            held = {
-                (r.id_number, r.organisation, r.start_date): r
-                for r in ComparisonRecord.objects.filter(
-                    source=source, id_number__in={values["id_number"] for _n, values in chunk}
-                )
-            }
-            for number, values in chunk:
-                key = (values["id_number"], values["organisation"], values["start_date"])
-                record = pending.get(key) or held.get(key)
-                if record is None:
-                    record = ComparisonRecord(source=source, batch=batch, **values)
-                    record._import_row = number
-                    pending[key] = record
-                elif record.end_date == values["end_date"]:
-                    outcome.skipped += 1
-                elif record.pk is None:  # the file says it twice, the later row wins
-                    record.end_date, record.name = values["end_date"], values["name"]
-                    outcome.created += 1
-                else:  # a newer end date for a record already held
-                    record.end_date, record.name, record.batch = values["end_date"], values["name"], batch
-                    try:
-                        with transaction.atomic():
-                            record.save(update_fields=["end_date", "name", "batch"])
-                        outcome.created += 1
-                    except DataError:
-                        outcome.fail(number, [("", str(UNSAVABLE))])
-            flush()
-        return _finish_batch(batch, table, outcome)
+    return handle
+
+
+def _insert(records: list[tuple[ComparisonRecord, int]], outcome: Outcome) -> None:
+    """The chunk's new records in one statement; should it fail, one savepoint per row to find the row at
+    fault."""
+    if not records:
+        return
+    try:
+        with transaction.atomic():
+            ComparisonRecord.objects.bulk_create([record for record, _number in records])
+        outcome.created += len(records)
+        return
+    except (IntegrityError, DataError):
+        pass
+    for record, number in records:
+        record.pk = None
+        try:
+            with transaction.atomic():
+                record.save(force_insert=True)
+            outcome.created += 1
+        except IntegrityError:  # imported concurrently by someone else meanwhile
+            outcome.skipped += 1
+        except DataError:
+            outcome.fail(number, [("", str(UNSAVABLE))])
+
+
+register_flow(ImportFlow(kinds=COMPARISON_KINDS, columns=comparison_columns, start=_start))

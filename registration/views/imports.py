@@ -1,6 +1,7 @@
 """Ops' imports: comparison records (信息比对) and the education department's graduate list, with the batch
-list, each batch's per-row error report and the xlsx templates. The work is in ``registration/imports/``, the
-forms in ``registration/forms.py``."""
+list, each batch's progress and per-row error report, and the xlsx templates. An upload is only checked cheaply
+here and stored on a queued batch; a Celery job parses and processes it (``registration/imports/batches.py``).
+The work is in ``registration/imports/``, the forms in ``registration/forms.py``."""
 
 from __future__ import annotations
 
@@ -30,26 +31,6 @@ from ..models import ImportBatch
 
 BATCHES_PER_PAGE = 50
 ERRORS_PER_PAGE = 200
-
-
-def _success(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
-    if batch.kind in COMPARISON_KINDS:
-        text = _(
-            "导入完成：共%(total)d行，新增或更新%(created)d行，已存在跳过%(skipped)d行，错误%(errors)d行。"
-        )
-    else:
-        text = _("导入完成：共%(total)d行，新增%(created)d行，已存在跳过%(skipped)d行，错误%(errors)d行。")
-    messages.success(
-        request,
-        text
-        % {
-            "total": batch.total_rows,
-            "created": batch.created_rows,
-            "skipped": batch.skipped_rows,
-            "errors": batch.error_rows,
-        },
-    )
-    return redirect("registration:import_detail", pk=batch.pk)
 
 
 @login_required
@@ -87,12 +68,16 @@ def import_comparison(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             batch = comparison_import(
-                file=form.cleaned_data["file"], kind=form.cleaned_data["kind"], user=request.user
+                file=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                user=request.user,
+                run_now=False,
             )
         except ImportFileError as exc:
             add_service_errors(form, exc, field="file")
         else:
-            return _success(request, batch)
+            messages.info(request, _("文件已上传，正在后台导入比对数据；本页会自动刷新显示进度。"))
+            return redirect("registration:import_detail", pk=batch.pk)
     form.focus_first()
     return render(request, "registration/imports/comparison.html", {"form": form})
 
@@ -113,11 +98,7 @@ def import_graduates(request: HttpRequest) -> HttpResponse:
         except ImportFileError as exc:
             add_service_errors(form, exc, field="file")
         else:
-            messages.info(
-                request,
-                _("文件已上传，共%(total)d行，正在后台逐行生成申请；本页会自动刷新显示进度。")
-                % {"total": batch.total_rows},
-            )
+            messages.info(request, _("文件已上传，正在后台逐行生成申请；本页会自动刷新显示进度。"))
             return redirect("registration:import_detail", pk=batch.pk)
     form.focus_first()
     office = request.user.office

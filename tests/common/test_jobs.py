@@ -92,7 +92,7 @@ def test_it_lists_every_job_with_its_schedule_in_words_and_its_last_run(capsys):
     blocks = {block.split("\n")[0]: block for block in out.strip().split("\n") if block and block[0] != " "}
     assert set(blocks) == set(jobs.registered_jobs())
     assert "notifications.resend\n    every 5 minutes; last run " in out
-    assert "registration.resume_import_batches\n    every 5 minutes; never run" in out
+    assert "registration.resume_import_batches\n    every minute; never run" in out
     assert "example_stage.tick\n    daily at 02:30; never run" in out  # the test-only stage's job
 
 

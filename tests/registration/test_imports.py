@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 
 from common import tables
 from common.history import history_for
-from common.tables import StoredFile, read_table
+from common.jobs import registered_jobs
 from common.xlsx import XLSX_CONTENT_TYPE
 from offices.models import Office
 from offices.roles import Role
@@ -27,8 +27,10 @@ from registration.imports import (
     columns_for,
     comparison_import,
     graduates_import,
+    import_batch_process,
     import_batches_resume,
 )
+from registration.imports import batches as batches_module
 from registration.imports import comparison as comparison_flow
 from registration.imports import graduates as graduate_flow
 from registration.models import Application, ComparisonRecord, ImportBatch, Person, Verification
@@ -267,6 +269,9 @@ def test_it_lets_the_comparison_find_employment_after_a_social_insurance_import(
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("registration:import_detail", args=[batch.pk])
+    assert batch.status == ImportBatch.Status.QUEUED  # parsed by the job, not in the request
+    assert not ComparisonRecord.objects.exists()
+    process_import_batch(batch.pk)  # the Celery task's body, as the worker runs it after commit
     assert ComparisonRecord.objects.filter(batch=batch).count() == 2
 
     def apply(seq: int, name: str) -> Application:
@@ -416,6 +421,13 @@ def test_it_refuses_a_file_with_headers_but_no_rows(ops_jiaozuo):
 
 
 def test_it_refuses_too_many_rows_and_too_big_a_file(ops_jiaozuo, monkeypatch):
+    monkeypatch.setattr(tables, "MAX_FILE_BYTES", 100)
+    with pytest.raises(ImportFileError, match="10 MB"):
+        graduates_import(file=csv_file([["x" * 200]]), user=ops_jiaozuo)
+    assert not ImportBatch.objects.exists()  # refused at upload
+    monkeypatch.undo()
+
+    # The rows are counted by the job that reads the whole file: the batch fails with the reason.
     monkeypatch.setattr(tables, "MAX_ROWS", 3)
     with pytest.raises(ImportFileError, match="超过3行"):
         graduates_import(file=xlsx_file(graduates(4)), user=ops_jiaozuo)
@@ -424,12 +436,11 @@ def test_it_refuses_too_many_rows_and_too_big_a_file(ops_jiaozuo, monkeypatch):
     ]
     with pytest.raises(ImportFileError, match="超过3行"):
         comparison_import(file=xlsx_file(rows), kind="social_insurance", user=ops_jiaozuo)
-
-    monkeypatch.setattr(tables, "MAX_FILE_BYTES", 100)
-    with pytest.raises(ImportFileError, match="10 MB"):
-        graduates_import(file=csv_file([["x" * 200]]), user=ops_jiaozuo)
-    assert not ImportBatch.objects.exists()
+    assert [(b.status, "超过3行" in b.failure, b.content) for b in ImportBatch.objects.all()] == [
+        (ImportBatch.Status.FAILED, True, None)
+    ] * 2
     assert not Application.objects.exists()
+    assert not ComparisonRecord.objects.exists()
 
 
 # ---- pages, permissions, scoping ------------------------------------------------------------------------
@@ -462,22 +473,44 @@ def test_it_processes_an_uploaded_graduate_list_in_a_background_job(client, ops_
     assert history_for(batch)[0]["user_id"] == ops_jiaozuo.pk
 
 
+class WorkerKilled(BaseException):
+    """What a killed worker looks like to the code it was running: it stops, nothing after it runs."""
+
+
 def test_it_resumes_a_batch_whose_worker_died_after_the_last_committed_chunk(
     ops_jiaozuo, monkeypatch, time_machine
 ):
     monkeypatch.setattr(graduate_flow, "CHUNK_ROWS", 2)
     batch = graduates_import(file=xlsx_file(graduates(5)), user=ops_jiaozuo, run_now=False)
-    # A worker took it, committed the first chunk and died.
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
-    table = read_table(StoredFile(batch.file_name, bytes(batch.content)), graduate_flow.GRADUATE_COLUMNS)
-    graduate_flow._graduate_chunk(batch, replace(table, rows=table.rows[:2]), graduate_flow._Regions())
-    assert graduate_flow.graduates_process(batch_id=batch.pk) is False  # running elsewhere: not taken twice
+    real_start = graduate_flow._start
+
+    def dies_in_the_second_chunk(batch):
+        handle, calls = real_start(batch), []
+
+        def handle_then_die(*args):
+            calls.append(1)
+            if len(calls) == 2:
+                raise WorkerKilled
+            return handle(*args)
+
+        return handle_then_die
+
+    flow = batches_module.FLOWS["graduates"]
+    monkeypatch.setitem(batches_module.FLOWS, "graduates", replace(flow, start=dies_in_the_second_chunk))
+    with pytest.raises(WorkerKilled):
+        import_batch_process(batch.pk)
+    monkeypatch.setitem(batches_module.FLOWS, "graduates", flow)  # a new worker runs the real code
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows, batch.created_rows) == ("running", 2, 2)
+    assert import_batch_process(batch.pk) is False  # running elsewhere: not taken twice
+    assert import_batches_resume() == 0  # its heartbeat is recent
 
     time_machine.move_to(timezone.now() + timedelta(hours=1))
     assert import_batches_resume() == 1
-    assert graduate_flow.graduates_process(batch_id=batch.pk) is True
+    assert import_batch_process(batch.pk) is True
     batch.refresh_from_db()
     assert (batch.status, batch.processed_rows, batch.created_rows, batch.skipped_rows) == ("done", 5, 5, 0)
+    assert batch.attempt == 2
     assert Application.objects.filter(import_batch=batch).count() == 5
 
 
@@ -613,3 +646,189 @@ def test_it_refuses_the_whole_graduate_file_when_the_calendar_does_not_reach_the
     assert batch.content is None
     assert not Application.objects.exists()
     assert not Person.objects.exists()
+
+
+# ---- issue #7: imports that cannot be abused or lose rows ------------------------------------------------
+
+
+def test_it_parses_an_uploaded_comparison_file_in_the_worker_not_in_the_request(
+    client, ops_jiaozuo, monkeypatch
+):
+    rows = [COMPARISON_HEADERS] + [[make_id(i), f"人{i}", "某公司", "2024-01-01", ""] for i in range(1, 4)]
+    client.force_login(ops_jiaozuo)
+    real_read_table = batches_module.read_table
+    monkeypatch.setattr(batches_module, "read_table", None)  # the request must not parse the rows
+
+    response = client.post(
+        reverse("registration:import_comparison"),
+        {"kind": ImportBatch.Kind.SOCIAL_INSURANCE, "file": xlsx_file(rows, "社保.xlsx")},
+        follow=True,
+    )
+
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.total_rows) == (ImportBatch.Status.QUEUED, 0) and batch.content
+    html = response.content.decode()
+    assert "正在后台导入比对数据" in html and '<meta http-equiv="refresh" content="3">' in html
+    assert not ComparisonRecord.objects.exists()
+
+    monkeypatch.setattr(batches_module, "read_table", real_read_table)
+    process_import_batch(batch.pk)  # the Celery task's body, as the worker runs it after commit
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.total_rows, batch.processed_rows, batch.created_rows) == ("done", 3, 3, 3)
+    assert batch.content is None
+    assert ComparisonRecord.objects.filter(batch=batch).count() == 3
+    html = client.get(reverse("registration:import_detail", args=[batch.pk])).content.decode()
+    assert "已完成" in html and "http-equiv" not in html
+
+
+def test_it_shows_the_progress_of_a_comparison_import_in_chunks(client, ops_jiaozuo, monkeypatch):
+    monkeypatch.setattr(comparison_flow, "CHUNK_ROWS", 2)
+    rows = [COMPARISON_HEADERS] + [[make_id(i), f"人{i}", "某公司", "2024-01-01", ""] for i in range(1, 6)]
+    batch = comparison_import(file=csv_file(rows), kind="social_insurance", user=ops_jiaozuo, run_now=False)
+    positions = []
+    real_chunk = batches_module._chunk
+
+    def spy(batch, table, start, handle):
+        positions.append(real_chunk(batch, table, start, handle))
+        return positions[-1]
+
+    monkeypatch.setattr(batches_module, "_chunk", spy)
+
+    import_batch_process(batch.pk)
+
+    assert positions == [2, 4, 5]  # each chunk committed with the batch's position
+    client.force_login(ops_jiaozuo)
+    ImportBatch.objects.filter(pk=batch.pk).update(status="running", processed_rows=2)
+    html = client.get(reverse("registration:import_detail", args=[batch.pk])).content.decode()
+    assert "已处理 2 / 5 行" in html
+
+
+def test_it_fails_the_batch_of_a_csv_whose_quote_never_closes_instead_of_keeping_two_of_six_rows(
+    client, ops_jiaozuo
+):
+    lines = [",".join(COMPARISON_HEADERS)] + [f"{make_id(i)},人{i},某公司,2024-01-01," for i in range(1, 7)]
+    lines[3] = lines[3].replace(",人3,", ',"人3,')  # row 4: the quote opens and never closes
+    upload = SimpleUploadedFile("社保.csv", ("\r\n".join(lines) + "\r\n").encode())
+    client.force_login(ops_jiaozuo)
+    client.post(reverse("registration:import_comparison"), {"kind": "social_insurance", "file": upload})
+    batch = ImportBatch.objects.get()
+
+    process_import_batch(batch.pk)
+
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED and "第4行的引号未闭合" in batch.failure
+    assert not ComparisonRecord.objects.exists()  # the file is refused as a whole, not two rows kept
+    html = client.get(reverse("registration:import_detail", args=[batch.pk])).content.decode()
+    assert "失败" in html and "第4行的引号未闭合" in html
+
+
+def test_it_resumes_an_interrupted_import_within_two_minutes_of_its_worker_stopping(
+    ops_jiaozuo, time_machine
+):
+    assert registered_jobs()["registration.resume_import_batches"].schedule == timedelta(minutes=1)
+    batch = graduates_import(file=xlsx_file(graduates(2)), user=ops_jiaozuo, run_now=False)
+    ImportBatch.objects.filter(pk=batch.pk).update(status="running", attempt=1)  # its worker was killed
+    time_machine.move_to(timezone.now() + timedelta(seconds=30))
+    assert import_batches_resume() == 0  # a live job commits a chunk at least every 15 s
+
+    time_machine.move_to(timezone.now() + timedelta(seconds=35))  # a minute without a heartbeat
+    assert import_batches_resume() == 1  # the every-minute job: resumed within two minutes
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.QUEUED
+    process_import_batch(batch.pk)
+    assert ImportBatch.objects.get(pk=batch.pk).created_rows == 2
+
+
+def test_it_commits_nothing_more_for_a_job_whose_batch_was_taken_over(ops_jiaozuo, monkeypatch):
+    monkeypatch.setattr(graduate_flow, "CHUNK_ROWS", 2)
+    batch = graduates_import(file=xlsx_file(graduates(5)), user=ops_jiaozuo, run_now=False)
+    real_start = graduate_flow._start
+
+    def taken_over_in_the_second_chunk(batch):
+        handle, calls = real_start(batch), []
+
+        def handle_then_lose_the_batch(*args):
+            calls.append(1)
+            consumed = handle(*args)
+            if len(calls) == 2:  # meanwhile the sweep queued it again and another job claimed it
+                ImportBatch.objects.filter(pk=batch.pk).update(attempt=batch.attempt + 1)
+            return consumed
+
+        return handle_then_lose_the_batch
+
+    flow = batches_module.FLOWS["graduates"]
+    monkeypatch.setitem(
+        batches_module.FLOWS, "graduates", replace(flow, start=taken_over_in_the_second_chunk)
+    )
+
+    assert import_batch_process(batch.pk) is True
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows, batch.created_rows) == ("running", 2, 2)
+    assert Application.objects.filter(import_batch=batch).count() == 2  # the second chunk rolled back
+
+
+def test_it_commits_a_long_chunk_early_so_that_the_batch_keeps_its_heartbeat(ops_jiaozuo, monkeypatch):
+    monkeypatch.setattr(batches_module, "CHUNK_SECONDS", 0)  # every row takes "too long"
+    batch = graduates_import(file=xlsx_file(graduates(3)), user=ops_jiaozuo, run_now=False)
+    positions = []
+    real_chunk = batches_module._chunk
+
+    def spy(batch, table, start, handle):
+        positions.append(real_chunk(batch, table, start, handle))
+        return positions[-1]
+
+    monkeypatch.setattr(batches_module, "_chunk", spy)
+
+    import_batch_process(batch.pk)
+
+    assert positions == [1, 2, 3]
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_rows) == ("done", 3)
+
+
+def test_it_queues_a_batch_again_when_its_job_used_up_its_time_slice(ops_jiaozuo, monkeypatch):
+    queued = []
+    monkeypatch.setattr(batches_module, "enqueue_on_commit", lambda name, *args: queued.append((name, args)))
+    batch = graduates_import(file=xlsx_file(graduates(2)), user=ops_jiaozuo, run_now=False)
+    queued.clear()
+
+    assert import_batch_process(batch.pk, time_budget=0) is True
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows, batch.total_rows) == ("queued", 0, 2)
+    assert queued == [("registration.process_import_batch", (batch.pk,))]
+    assert import_batch_process(batch.pk) is True
+    assert ImportBatch.objects.get(pk=batch.pk).created_rows == 2
+
+
+def test_it_fails_a_batch_that_keeps_stopping_its_worker_instead_of_retrying_forever(
+    ops_jiaozuo, time_machine
+):
+    batch = graduates_import(file=xlsx_file(graduates(1)), user=ops_jiaozuo, run_now=False)
+    ImportBatch.objects.filter(pk=batch.pk).update(status="running", attempt=batches_module.MAX_ATTEMPTS)
+    time_machine.move_to(timezone.now() + timedelta(minutes=5))
+
+    assert import_batches_resume() == 0
+
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED and "中断了20次" in batch.failure
+    assert batch.content is None
+
+
+def test_it_refuses_invisible_characters_in_the_names_of_imported_rows(ops_jiaozuo):
+    rows = graduates(3)
+    rows[1][1] = "张\u200b三"  # zero-width space
+    rows[2][2] = "河南\u202e学大工理"  # right-to-left override in the school
+    rows[3][4] = "139-0391-0000x"
+
+    batch = graduates_import(file=xlsx_file(rows), user=ops_jiaozuo)
+
+    assert (batch.created_rows, batch.error_rows) == (0, 3)
+    assert {(e["row"], e["field"]) for e in batch.errors} == {(2, "姓名"), (3, "毕业院校"), (4, "联系电话")}
+    assert "U+200B" in batch.errors[0]["message"] and "不可见字符" in batch.errors[0]["message"]
+
+    comparison = [COMPARISON_HEADERS, [make_id(9), "李\u2066四", "某\ufeff公司", "2024-01-01", ""]]
+    batch = comparison_import(file=xlsx_file(comparison), kind="social_insurance", user=ops_jiaozuo)
+    assert {(e["row"], e["field"]) for e in batch.errors} == {(2, "姓名"), (2, "单位名称")}
+    assert not ComparisonRecord.objects.exists()
