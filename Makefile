@@ -28,7 +28,7 @@ test: install chromium
 lint: install
 	$(VENV)/bin/ruff check .
 
-## What CI checks besides the tests.
+## What CI checks besides the tests: migrations match the models, types (mypy), lint.
 check: install
 	$(VPY) scripts/devstack.py check
 	$(VENV)/bin/ruff check .

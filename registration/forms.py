@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from codes.lookup import choices
-from common.forms import FocusFirstMixin, TableFileField
+from common.forms import FocusFirstMixin, TableFileField, choice_field
 from common.validators import (
     normalize_phone,
     validate_no_invisible_characters,
@@ -24,8 +25,15 @@ from .imports import COMPARISON_KINDS
 from .models import Application, BundleRequest, RejectionReason, Verification
 from .services import PersonData
 
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import StrOrPromise
 
-def _blank(label: str = "—") -> list[tuple[str, str]]:
+
+def _region_label(region: Region) -> str:
+    return f"{region.name}（{region.code}）"
+
+
+def _blank(label: StrOrPromise = "—") -> list[tuple[str, StrOrPromise]]:
     return [("", label)]
 
 
@@ -60,7 +68,7 @@ class LookupForm(FocusFirstMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["id_type"].choices = choices("AAC058")
+        choice_field(self, "id_type").choices = choices("AAC058")
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off"})
 
 
@@ -164,15 +172,17 @@ class CounterApplicationForm(FocusFirstMixin, ApplicationFormMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["id_type"].choices = choices("AAC058")
-        self.fields["sex"].choices = _blank() + [c for c in choices("AAC004") if c[0] in ("1", "2")]
-        self.fields["ethnicity"].choices = _blank() + choices("AAC005")
-        self.fields["education"].choices = _blank() + choices("AAC011")
-        self.fields["household_type"].choices = _blank() + choices("AAC009")
-        self.fields["unemployment_reason"].choices = _blank() + choices("AJC093")
-        self.fields["difficulty_category"].choices = _blank(_("不属于")) + choices("ADC310")
-        self.fields["region"].queryset = regions_with_offices().filter(pk__in=visible_regions(user))
-        self.fields["region"].label_from_instance = lambda r: f"{r.name}（{r.code}）"
+        choice_field(self, "id_type").choices = choices("AAC058")
+        choice_field(self, "sex").choices = _blank() + [c for c in choices("AAC004") if c[0] in ("1", "2")]
+        choice_field(self, "ethnicity").choices = _blank() + choices("AAC005")
+        choice_field(self, "education").choices = _blank() + choices("AAC011")
+        choice_field(self, "household_type").choices = _blank() + choices("AAC009")
+        choice_field(self, "unemployment_reason").choices = _blank() + choices("AJC093")
+        choice_field(self, "difficulty_category").choices = _blank(_("不属于")) + choices("ADC310")
+        region = self.fields["region"]
+        assert isinstance(region, forms.ModelChoiceField)
+        region.queryset = regions_with_offices().filter(pk__in=visible_regions(user))
+        region.label_from_instance = _region_label  # type: ignore[method-assign,assignment]  # Django's hook
 
     def clean_phone(self) -> str:
         """The same rule as the online form and the imports (common.validators.validate_phone)."""
@@ -190,7 +200,8 @@ class CounterApplicationForm(FocusFirstMixin, ApplicationFormMixin, forms.Form):
         return graduated
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("is_graduate") is False and (data.get("graduate_school") or data.get("graduation_date")):
             self.add_error("is_graduate", _("填写了毕业院校或毕业时间时，请勾选“离校未就业高校毕业生”"))
         return data
@@ -219,9 +230,8 @@ class RejectForm(forms.Form):
 
     def __init__(self, *args, blocked: Mapping[str, object] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["reason"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [(value, label) for value, label in field.choices if value not in (blocked or {})]
+        reasons = [(value, label) for value, label in RejectionReason.choices if value not in (blocked or {})]
+        choice_field(self, "reason").choices = _blank(_("请选择")) + reasons
 
 
 class WithdrawForm(forms.Form):

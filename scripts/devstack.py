@@ -2,7 +2,7 @@
 
     python scripts/devstack.py run            # embedded PostgreSQL + Redis, migrate, demo data, web/worker/beat
     python scripts/devstack.py test [ARGS]    # embedded PostgreSQL + Redis, then pytest ARGS
-    python scripts/devstack.py check          # embedded PostgreSQL, then makemigrations --check
+    python scripts/devstack.py check          # embedded PostgreSQL, then makemigrations --check and mypy
     python scripts/devstack.py env            # start the embedded PostgreSQL, print DATABASE_URL
     python scripts/devstack.py bench [ARGS]   # database `bench`: migrate, seed_scale PEOPLE, manage.py bench ARGS
 
@@ -285,14 +285,16 @@ def cmd_test(args: list[str]) -> int:
 
 
 def cmd_check() -> int:
-    """Models and migrations agree (`makemigrations --check`), against the real database."""
+    """Models and migrations agree (`makemigrations --check`, against the real database), and the types hold
+    (mypy with the Django plugin, configured in pyproject.toml)."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     stack = Stack()
     try:
         os.environ["DATABASE_URL"] = stack.ensure_postgres()
-        return subprocess.run(
-            [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"], cwd=ROOT
-        ).returncode
+        migrations = subprocess.run([PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"], cwd=ROOT)
+        log("mypy")
+        types = subprocess.run([PYTHON, "-m", "mypy"], cwd=ROOT)
+        return migrations.returncode or types.returncode
     finally:
         stack.stop()
 

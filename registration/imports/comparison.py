@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date
 
 from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -59,7 +60,8 @@ def _comparison_rows(table: Table, outcome: Outcome) -> Iterator[tuple[int, dict
             "start_date": row.date("start_date", required=True),
             "end_date": row.date("end_date"),
         }
-        if values["start_date"] and values["end_date"] and values["end_date"] < values["start_date"]:
+        start, end = values["start_date"], values["end_date"]
+        if isinstance(start, date) and isinstance(end, date) and end < start:
             row.problem("end_date", _("结束日期不能早于开始日期"))
         if row.problems:
             outcome.fail(row.number, row.problems)

@@ -30,7 +30,7 @@ def columns_for(kind: str) -> list[Column]:
 def template_xlsx(kind: str) -> bytes:
     """An empty xlsx with the headers of ``kind`` (ID and code columns as text) and an instructions sheet."""
     return template_workbook(
-        TEMPLATE_TITLES[kind],
+        TEMPLATE_TITLES[ImportBatch.Kind(kind)],
         columns_for(kind),
         notes=[
             _(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from common.forms import add_service_errors
 from common.xlsx import xlsx_response
+from offices.auth import AuthenticatedHttpRequest
 from offices.scoping import get_in_scope_or_404, scope_by_region
 
 from ..forms import ComparisonImportForm, GraduatesImportForm
@@ -36,7 +37,7 @@ ERRORS_PER_PAGE = 200
 @login_required
 @permission_required("registration.view_importbatch", raise_exception=True)
 @require_GET
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The import batches of the offices in the user's scope (their own office first of all), newest first."""
     batches = scope_by_region(
         ImportBatch.objects.defer("content").select_related("office", "uploaded_by"),
@@ -58,7 +59,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("registration.add_importbatch", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def import_comparison(request: HttpRequest) -> HttpResponse:
+def import_comparison(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload social-insurance or business-registration records for 信息比对."""
     form = (
         ComparisonImportForm(request.POST, request.FILES)
@@ -85,7 +86,7 @@ def import_comparison(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("registration.add_importbatch", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def import_graduates(request: HttpRequest) -> HttpResponse:
+def import_graduates(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload the education department's list of graduates not employed after leaving school."""
     form = (
         GraduatesImportForm(request.POST, request.FILES)
@@ -112,7 +113,7 @@ def import_graduates(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("registration.view_importbatch", raise_exception=True)
 @require_GET
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One batch: counts and the per-row error report."""
     batch = get_in_scope_or_404(
         ImportBatch.objects.defer("content").select_related("office", "uploaded_by"),
@@ -142,11 +143,11 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("registration.add_importbatch", raise_exception=True)
 @require_GET
-def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+def import_template(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     """An empty xlsx with the right headers for ``kind``."""
     if kind not in ImportBatch.Kind.values:
         raise Http404
-    return xlsx_response(template_xlsx(kind), f"{TEMPLATE_TITLES[kind]}.xlsx")
+    return xlsx_response(template_xlsx(kind), f"{TEMPLATE_TITLES[ImportBatch.Kind(kind)]}.xlsx")
 
 
 urlpatterns = [
