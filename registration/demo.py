@@ -16,12 +16,13 @@ from django.utils import timezone
 from offices.models import Office, Region, User
 
 from .idnumbers import check_character
-from .models import Application, BundleRequest, Person, RejectionReason
+from .models import Application, BundleRequest, Person, RejectionReason, Verification
 from .services import (
     PersonData,
     application_register,
     application_reject,
     application_submit,
+    application_verify_manually,
     bundle_request_open,
 )
 
@@ -34,6 +35,26 @@ def _citizen_id(rng: random.Random, region: str, serial: int) -> tuple[str, date
     born = date(1966, 1, 1) + timedelta(days=rng.randrange(0, 365 * 38))
     first17 = f"{region}{born:%Y%m%d}{serial % 1000:03d}"
     return first17 + check_character(first17), born
+
+
+# Reasons a demo refusal may give, with the evidence each needs (services.application_reject): under 16 cannot
+# apply to the adults made here.
+DEMO_NOTES = {
+    RejectionReason.DRAWING_PENSION: "社保系统查询：已按月领取基本养老金",
+    RejectionReason.ALREADY_REGISTERED: "省集中系统查询：已在郑州市金水区登记且有效",
+}
+
+
+def _reject_with_evidence(application: Application, user: User, rng: random.Random) -> None:
+    reason = rng.choice([r for r in RejectionReason.values if r != RejectionReason.OUT_OF_WORKING_AGE])
+    if reason == RejectionReason.EMPLOYED:
+        application_verify_manually(
+            application=application,
+            user=user,
+            outcome=Verification.Outcome.DISCREPANCY,
+            detail="电话联系原单位：仍在职",
+        )
+    application_reject(application=application, user=user, reason=reason, note=DEMO_NOTES.get(reason, ""))
 
 
 def load_demo_people(count: int = 300) -> int:
@@ -89,8 +110,6 @@ def load_demo_people(count: int = 300) -> int:
                         registration=registration, kind=rng.choice(BundleRequest.Kind.values), user=user
                     )
             elif stage < 0.65 and user is not None:
-                application_reject(
-                    application=application, user=user, reason=rng.choice(RejectionReason.values)
-                )
+                _reject_with_evidence(application, user, rng)
         added += 1
     return added

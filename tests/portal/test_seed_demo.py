@@ -1,0 +1,24 @@
+"""`make run` loads the demo data through every stage's plugin: it must load, and load only once."""
+
+import pytest
+from django.core.management import call_command
+
+from offices.models import User
+from registration.models import Application, Person, Registration
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_data_loads_through_the_services_and_only_once(settings, capsys):
+    settings.DEMO_DATA = True
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "registration: 300 new demo rows" in out
+    assert User.objects.filter(username="caseworker_jiefang").exists()
+    assert Person.objects.count() == 300
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert {"pending", "registered", "rejected"} <= statuses
+    assert Registration.objects.exists()
+    call_command("seed_demo")
+    assert "registration: 0 new demo rows" in capsys.readouterr().out
+    assert Person.objects.count() == 300
