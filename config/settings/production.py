@@ -21,7 +21,11 @@ def _required(name: str) -> str:
 
 
 SECRET_KEY = _required("DJANGO_SECRET_KEY")
-if len(SECRET_KEY) < 32 or SECRET_KEY.startswith(("local-", "test-", "change-me")):
+if (
+    len(SECRET_KEY) < 32
+    or len(set(SECRET_KEY)) < 5
+    or SECRET_KEY.startswith(("local-", "test-", "change-me"))
+):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a real secret of at least 32 characters")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
