@@ -80,3 +80,29 @@ class MaskPersonalDataFilter(logging.Filter):
         if masked != message:
             record.msg, record.args = masked, ()
         return True
+
+
+# Field names whose values identify a person when read together with a masked number (the history shows them
+# as they were written): masked whole in the history pages of the admin.
+SENSITIVE_HISTORY_FIELDS = frozenset(
+    {"id_number", "social_security_number", "id_number_as_typed", "birth_date", "phone"}
+)
+
+
+def mask_history_values(data):
+    """A history row's data or diff (pghistory ``pgh_data`` / ``pgh_diff``) with personal data masked: the
+    fields of SENSITIVE_HISTORY_FIELDS hidden, and ID- or phone-looking text in any other value masked."""
+    if isinstance(data, dict):
+        return {
+            key: (
+                "***"
+                if key in SENSITIVE_HISTORY_FIELDS and value not in (None, "")
+                else mask_history_values(value)
+            )
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [mask_history_values(value) for value in data]
+    if isinstance(data, str):
+        return mask_personal_data(data)
+    return data

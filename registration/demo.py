@@ -39,7 +39,7 @@ def _citizen_id(rng: random.Random, region: str, serial: int) -> tuple[str, date
 
 # Reasons a demo refusal may give, with the evidence each needs (services.application_reject): under 16 cannot
 # apply to the adults made here.
-DEMO_NOTES = {
+DEMO_NOTES: dict[str, str] = {
     RejectionReason.DRAWING_PENSION: "社保系统查询：已按月领取基本养老金",
     RejectionReason.ALREADY_REGISTERED: "省集中系统查询：已在郑州市金水区登记且有效",
 }

@@ -211,6 +211,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # ---- history (django-pghistory) ---------------------------------------------------------------
 PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
+# The history pages mask ID numbers, birth dates and phones (common.privacy.mask_history_values).
+PGHISTORY_ADMIN_CLASS = "common.admin.MaskedEventsAdmin"
 
 LOGGING = {
     "version": 1,

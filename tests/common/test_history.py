@@ -120,3 +120,29 @@ def test_a_celery_tasks_writes_carry_the_task_as_their_source(office_jiefang):
     rename_office.apply(args=[office_jiefang.pk, "解放区就业服务中心（任务改名）"])  # as the worker runs it
     (latest, *_rest) = history_for(office_jiefang)
     assert latest["label"] == "update" and latest["source"] == "task:tests.rename_office"
+
+
+@pytest.mark.django_db
+def test_the_history_pages_mask_id_numbers_birth_dates_and_phones(client, caseworker_jiefang, office_jiefang):
+    from offices.models import User
+    from registration.models import Person
+    from tests.registration.factories import person_data, submit
+
+    data = person_data(phone="13812345678")
+    with history_context(actor=caseworker_jiefang, source="test:counter"):
+        submit(user=caseworker_jiefang, person=data)
+    person = Person.objects.get(id_number=data.id_number)
+    with history_context(actor=caseworker_jiefang, source="test:edit"):
+        Person.objects.filter(pk=person.pk).update(phone="13900001111", address="解放区新地址1号")
+    admin = User.objects.create_superuser(username="root", password="x-pass-12345", handler_name="管理员")
+    client.force_login(admin)
+    listing = client.get(reverse("admin:pghistory_middlewareevents_changelist")).content.decode()
+    assert "解放区新地址1号" in listing  # the person's change is listed...
+    birth = person.birth_date.isoformat()
+    for secret in (person.id_number, person.id_number[6:14], birth, "13812345678", "13900001111"):
+        assert secret not in listing  # ...without anything that completes the number
+    links = re.findall(r'href="(/admin/pghistory/middlewareevents/[^"]+/change/[^"]*)"', listing)
+    assert links
+    for link in links:
+        detail = client.get(link.replace("&amp;", "&")).content.decode()
+        assert all(secret not in detail for secret in (person.id_number, birth, "13812345678")), link
