@@ -57,3 +57,18 @@ def test_it_stops_offering_a_retired_code_but_keeps_its_label():
     assert label("ADC310", "990") == "其他"
     with pytest.raises(ValidationError):
         validate_code("ADC310", "990")
+
+
+@pytest.mark.django_db
+def test_the_labels_of_the_fixed_code_tables_follow_the_readers_language():
+    from django.utils import translation
+
+    from codes.lookup import choices, label
+
+    with translation.override("en"):
+        assert label("AAC004", "1") == "Male"
+        assert dict(choices("AAC058"))["01"].startswith("Resident ID card")
+        assert label("AJC00A", "26") != "死亡"
+    with translation.override("zh-hans"):
+        assert label("AAC004", "1") == "男"
+        assert label("AJC00A", "26") == "死亡"
