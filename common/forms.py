@@ -77,28 +77,43 @@ def add_service_errors(form: forms.BaseForm, exc: Exception, *, field: str | Non
         form.add_error(field, exc)
 
 
+def _default_message(field: forms.Field, key: str) -> str:
+    """The message Django gives ``field`` for ``key`` when the field sets none itself (its classes' defaults,
+    merged as ``Field.__init__`` does): a ModelChoiceField's "invalid_choice" is not a ChoiceField's."""
+    messages: dict = {}
+    for cls in reversed(type(field).__mro__):
+        messages.update(getattr(cls, "default_error_messages", {}))
+    return str(messages.get(key, ""))
+
+
+def _is_default(field: forms.Field, key: str) -> bool:
+    return key in field.error_messages and str(field.error_messages[key]) == _default_message(field, key)
+
+
 def apply_plain_messages(form: forms.BaseForm) -> None:
     """One voice for every form: messages name their field ("请填写姓名", not Django's "这个字段是必填项。"), and
     over-long text is refused with a message saying so instead of being cut short by the browser (the
     ``maxlength`` attribute is dropped; the limit is checked on submit).
 
     Runs per form instance (the fields are copies by then), in the language of the request; messages a field
-    sets itself are kept.
+    sets itself are kept. A box to tick says "请勾选…", a list, radio buttons or a file "请选择…", anything
+    else "请填写…".
     """
-    default_required = str(forms.Field.default_error_messages["required"])
-    default_choice = str(forms.ChoiceField.default_error_messages["invalid_choice"])
     for field in form.fields.values():
         label = str(field.label or "")
-        if str(field.error_messages.get("required", "")) == default_required:
-            choose = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
-            field.error_messages["required"] = (_("请选择%(field)s") if choose else _("请填写%(field)s")) % {
-                "field": label
-            }
-        if str(field.error_messages.get("invalid_choice", "")) == default_choice:
+        if _is_default(field, "required"):
+            if isinstance(field, forms.BooleanField):
+                required = _("请勾选%(field)s")
+            elif isinstance(field, forms.ChoiceField | forms.ModelChoiceField | forms.FileField):
+                required = _("请选择%(field)s")
+            else:
+                required = _("请填写%(field)s")
+            field.error_messages["required"] = required % {"field": label}
+        if _is_default(field, "invalid_choice"):
             field.error_messages["invalid_choice"] = _("%(field)s：所选项目无效，请从列表中选择") % {
                 "field": label
             }
-        if isinstance(field, forms.DateField):
+        if isinstance(field, forms.DateField) and _is_default(field, "invalid"):
             field.error_messages["invalid"] = _(
                 "%(field)s格式不正确，请按“年-月-日”填写，例如 1990-05-01"
             ) % {"field": label}
@@ -107,7 +122,7 @@ def apply_plain_messages(form: forms.BaseForm) -> None:
             # "%(limit_value)d" and "%(show_value)d" are filled in by the validator; the field name here.
             message = (
                 _("%(field)s最多 %(limit)d 个字，当前为 %(count)s 个字")
-                .replace("%(field)s", label)
+                .replace("%(field)s", label.replace("%", "%%"))
                 .replace("%(limit)d", str(field.max_length))
                 .replace("%(count)s", "%(show_value)d")
             )

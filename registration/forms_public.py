@@ -13,57 +13,23 @@ import re
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from codes.lookup import choices
-from common.forms import FocusFirstMixin, choice_field
-from common.validators import validate_no_invisible_characters
+from common.forms import FocusFirstMixin, PlainMessagesMixin, choice_field
+from common.validators import normalize_phone, validate_no_invisible_characters, validate_phone
 from offices.models import Office, Region
 from offices.selectors import regions_with_offices
 
-from .forms import ApplicationFormMixin
-from .idnumbers import normalize_citizen_id, validate_citizen_id
+from .forms import ApplicationFormMixin, DocumentNumberField, check_citizen_id
 from .models import CITIZEN_ID, Application
 
-PHONE = re.compile(r"^[0-9-]{7,20}$")
 
-
-def _field_messages(form: forms.Form) -> None:
-    """Django's default messages ("这个字段是必填项。") do not say which field; these name it.
-
-    Runs per form instance (the fields are copies by then) in the language of the request.
-    """
-    default_required = str(forms.Field.default_error_messages["required"])
-    for field in form.fields.values():
-        label = str(field.label)
-        if str(field.error_messages["required"]) == default_required:  # not given explicitly
-            choose = isinstance(field, forms.ChoiceField)
-            field.error_messages["required"] = (_("请选择%(field)s") if choose else _("请填写%(field)s")) % {
-                "field": label
-            }
-        field.error_messages["invalid_choice"] = _("%(field)s：所选项目无效，请从列表中选择") % {
-            "field": label
-        }
-        if isinstance(field, forms.DateField):
-            field.error_messages["invalid"] = _(
-                "%(field)s格式不正确，请按“年-月-日”填写，例如 1990-05-01"
-            ) % {"field": label}
-        if isinstance(field, forms.CharField) and field.max_length is not None:
-            # The validator objects are shared between copies of a field: replace, never mutate.
-            message = _("%(field)s最多 %(limit)d 个字符") % {"field": label, "limit": field.max_length}
-            field.validators = [
-                MaxLengthValidator(field.max_length, message=message)
-                if isinstance(v, MaxLengthValidator)
-                else v
-                for v in field.validators
-            ]
-
-
-class PublicForm(FocusFirstMixin, forms.Form):
-    """A form of the public pages: autofocus on the first field in error (``focus_first``)."""
+class PublicForm(PlainMessagesMixin, FocusFirstMixin, forms.Form):
+    """A form of the public pages: messages that name their field, over-long input refused with a message
+    (``PlainMessagesMixin``, as on the staff pages), autofocus on the first field in error (``focus_first``)."""
 
 
 # ---- where an application can be made ---------------------------------------------------------------
@@ -118,7 +84,7 @@ class OnlineApplicationForm(ApplicationFormMixin, PublicForm):
     """The applicant's own application (网上申请). Field names match the keys of the service's errors."""
 
     id_type = forms.ChoiceField(label=gettext_lazy("证件类型"), initial=CITIZEN_ID)
-    id_number = forms.CharField(
+    id_number = DocumentNumberField(
         label=gettext_lazy("证件号码"),
         max_length=22,
         help_text=gettext_lazy("居民身份证请填写18位公民身份号码（末位X可用小写x）"),
@@ -162,7 +128,12 @@ class OnlineApplicationForm(ApplicationFormMixin, PublicForm):
     )
     unemployment_reason = forms.ChoiceField(label=gettext_lazy("失业原因"), required=False)
     is_graduate = forms.BooleanField(label=gettext_lazy("离校未就业高校毕业生"), required=False)
-    graduate_school = forms.CharField(label=gettext_lazy("毕业院校"), max_length=100, required=False)
+    graduate_school = forms.CharField(
+        label=gettext_lazy("毕业院校"),
+        max_length=100,
+        required=False,
+        validators=[validate_no_invisible_characters],
+    )
     graduation_date = forms.DateField(
         label=gettext_lazy("毕业时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -189,12 +160,11 @@ class OnlineApplicationForm(ApplicationFormMixin, PublicForm):
         choice_field(self, "region").choices = [("", _("—（请选择登记地）")), *region_choices()]
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
         self.fields["name"].widget.attrs.update({"autocomplete": "name"})
-        _field_messages(self)
 
     def clean_phone(self) -> str:
-        phone = re.sub(r"[\s\u3000]", "", self.cleaned_data["phone"])
-        if phone and not PHONE.match(phone):
-            raise ValidationError(_("联系电话只能包含数字和“-”，7至20位"), code="phone")
+        """The counter's rule (common.validators.validate_phone), with its message."""
+        phone = normalize_phone(self.cleaned_data["phone"])
+        validate_phone(phone)
         return phone
 
     def clean_region(self) -> Region:
@@ -210,15 +180,10 @@ class OnlineApplicationForm(ApplicationFormMixin, PublicForm):
         data = self.cleaned_data
         today = timezone.localdate()
         id_type = data.get("id_type")
-        if data.get("id_number"):
-            # Upper case for every document (passport letters too): the progress query compares upper case.
-            data["id_number"] = normalize_citizen_id(data["id_number"])
+        # The number is normalised already (DocumentNumberField: spaces, full-width characters, upper case for
+        # every document, passport letters too: the progress query compares upper case).
         if id_type == CITIZEN_ID:
-            if data.get("id_number"):
-                try:
-                    validate_citizen_id(data["id_number"])
-                except ValidationError as exc:
-                    self.add_error("id_number", exc)
+            check_citizen_id(self)
         elif id_type:  # another document: sex and birth date cannot be read from it
             if not data.get("sex") and "sex" not in self.errors:
                 self.add_error("sex", _("使用居民身份证以外的证件时，请选择性别"))
@@ -242,7 +207,7 @@ class ProgressQueryForm(PublicForm):
         max_length=20,
         help_text=gettext_lazy("提交申请后页面和短信中给出的编号，以 SQ 开头"),
     )
-    id_number = forms.CharField(
+    id_number = DocumentNumberField(
         label=gettext_lazy("证件号码"),
         max_length=22,
         help_text=gettext_lazy("申请时填写的证件号码"),
@@ -252,7 +217,6 @@ class ProgressQueryForm(PublicForm):
         super().__init__(*args, **kwargs)
         self.fields["number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
-        _field_messages(self)
 
     def clean_number(self) -> str:
         return re.sub(r"[\s\u3000]", "", self.cleaned_data["number"]).upper()

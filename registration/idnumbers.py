@@ -16,6 +16,8 @@ identity key (``Person.id_number``, ``ComparisonRecord.id_number``); what was ty
     citizen_id_forms("11010519491231002X")         # ['11010519491231002X', '110105491231002']: to look up
 
     normalize_citizen_id(" 11010519491231002x ")   # '11010519491231002X'
+    normalize_typed_number("１１０１ 0519 4912 3100 2x")  # '11010519491231002X': what a form does to any document
+    validate_social_security_number("A1234567")    # AAC002 of another document (passes; see its rules)
     validate_citizen_id("11010519491231002X")      # passes (the standard's own example)
     birth_date_from_id("11010519491231002X")       # date(1949, 12, 31)
     sex_from_id("11010519491231002X")              # "2" (AAC004: female)
@@ -43,6 +45,20 @@ FEMALE = "2"
 def normalize_citizen_id(value: str) -> str:
     """Strip surrounding whitespace and upper-case a trailing x."""
     return (value or "").strip().upper()
+
+
+# Full-width ASCII (U+FF01–U+FF5E, typed with a Chinese input method) to its half-width form (U+0021–U+007E).
+_FULL_WIDTH_TO_ASCII = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+def normalize_typed_number(value: str) -> str:
+    """A document number as a form receives it, made comparable: every space removed (half- or full-width,
+    also between groups of digits), full-width digits and letters made half-width, letters upper-cased.
+
+    Forms apply it to any document type; services and imports keep ``normalize_citizen_id`` (surrounding
+    whitespace and case only), so a file's number is judged as it stands.
+    """
+    return "".join((value or "").translate(_FULL_WIDTH_TO_ASCII).split()).upper()
 
 
 def to_18_digits(number: str) -> str:
@@ -181,3 +197,33 @@ def age_in_years(born: date, on: date | None = None) -> int:
     date (see ``mask_id``)."""
     on = on or timezone.localdate()
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def validate_social_security_number(value: str, *, sex: str = "") -> None:
+    """The rules of the ministry's upload table for the social-security number (AAC002) of a person whose
+    document is not a citizen ID: at most 18 characters, letters and digits; unless it starts with a letter it
+    is a citizen-ID-style number: 15 digits, or 17 digits and the GB 11643 check character, and its sex digit
+    (the 15th, or the 17th) agrees with ``sex`` (AAC004) when given. ``value`` is normalised already
+    (``normalize_typed_number``); blank is left to the caller."""
+    if not value:
+        return
+    if len(value) > 18:
+        raise ValidationError(_("社会保障号码最多18位，当前为%(n)d位") % {"n": len(value)}, code="ssn_length")
+    if not (value.isascii() and value.isalnum()):
+        raise ValidationError(_("社会保障号码只能由字母和数字组成"), code="ssn_characters")
+    if value[0].isalpha():
+        return
+    if len(value) not in (15, 18):
+        raise ValidationError(
+            _("不以字母开头的社会保障号码应为15位或18位，当前为%(n)d位") % {"n": len(value)},
+            code="ssn_length",
+        )
+    if len(value) == 15 and not value.isdigit():
+        raise ValidationError(_("15位社会保障号码只能由数字组成"), code="ssn_digits")
+    if len(value) == 18:
+        if not value[:17].isdigit():
+            raise ValidationError(_("18位社会保障号码前17位只能是数字"), code="ssn_digits")
+        if check_character(value[:17]) != value[17]:
+            raise ValidationError(_("社会保障号码第18位校验码不正确"), code="ssn_checksum")
+    if sex in (MALE, FEMALE) and sex_from_id(value) != sex:
+        raise ValidationError(_("社会保障号码中的性别位与所填性别不符"), code="ssn_sex")

@@ -48,8 +48,10 @@ from .idnumbers import (
     birth_date_from_id,
     citizen_id_key,
     normalize_citizen_id,
+    normalize_typed_number,
     sex_from_id,
     validate_citizen_id,
+    validate_social_security_number,
 )
 from .models import (
     CITIZEN_ID,
@@ -123,6 +125,8 @@ class PersonData:
     residence_region: Region | None = None
     address: str = ""
     phone: str = ""
+    # AAC002 of a person whose document is not a citizen ID (for a citizen it is the ID number: ignored here).
+    social_security_number: str = ""
 
 
 def _typed_id_number(data: PersonData) -> str:
@@ -159,12 +163,19 @@ def _check_person(data: PersonData) -> PersonData:
             id_number = citizen_id_key(id_number)  # one person, one identity: the 18-digit form
     elif not id_number:
         errors["id_number"] = [_("请填写证件号码")]
-    if not sex:
-        errors.setdefault("sex", [_("请选择性别")])
-    if birth is None:
-        errors.setdefault("birth_date", [_("请填写出生日期")])
-    elif birth > timezone.localdate():
-        errors.setdefault("birth_date", [_("出生日期不能晚于今天")])
+    # Sex and birth date of a citizen come from the number: an invalid number has its own error, nothing else.
+    if data.id_type != CITIZEN_ID:
+        if not sex:
+            errors.setdefault("sex", [_("请选择性别")])
+        if birth is None:
+            errors.setdefault("birth_date", [_("请填写出生日期")])
+        elif birth > timezone.localdate():
+            errors.setdefault("birth_date", [_("出生日期不能晚于今天")])
+    ssn = "" if data.id_type == CITIZEN_ID else normalize_typed_number(data.social_security_number)
+    try:
+        validate_social_security_number(ssn, sex=sex)
+    except ValidationError as exc:
+        errors["social_security_number"] = list(exc.messages)
     name = data.name.strip()
     if not name:
         errors["name"] = [_("请填写姓名")]
@@ -183,7 +194,14 @@ def _check_person(data: PersonData) -> PersonData:
     if errors:
         raise ValidationError(errors)
     return PersonData(
-        **{**data.__dict__, "id_number": id_number, "name": name, "sex": sex, "birth_date": birth}
+        **{
+            **data.__dict__,
+            "id_number": id_number,
+            "name": name,
+            "sex": sex,
+            "birth_date": birth,
+            "social_security_number": ssn,
+        }
     )
 
 
@@ -238,7 +256,10 @@ def person_save(*, data: PersonData, region: Region, by: User | None = None) -> 
     }
     if existing is not None and existing.region_id != region.pk:
         fields["applied_elsewhere"] = True  # their earlier applications are elsewhere now
-    fields["social_security_number"] = data.id_number if data.id_type == CITIZEN_ID else ""
+    if data.id_type == CITIZEN_ID:
+        fields["social_security_number"] = data.id_number
+    elif data.social_security_number:  # another document: blank keeps what is on file
+        fields["social_security_number"] = data.social_security_number
     # Optional details: what this application leaves blank keeps what is on file (an import or a short online
     # form must not wipe the address a caseworker recorded).
     for name in (
@@ -427,6 +448,32 @@ def rejection_blockers(application: Application) -> dict[str, StrOrPromise]:
 
 def _age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+UNDER_WORKING_AGE_WARNING = _(
+    "申请人未满16周岁（按出生日期，现年%(age)d岁），不属于劳动年龄内，登记申请将不予登记；请当面告知申请人"
+)
+UNDER_WORKING_AGE_NOTICE = _(
+    "您现年%(age)d岁（按证件号码或所填出生日期），未满16周岁，不属于劳动年龄内，失业登记申请将不予登记。"
+    "年满16周岁后可再次申请。"
+)
+
+
+def working_age_warning(
+    birth_date: date | None, *, on: date | None = None, applicant: bool = False
+) -> str | None:
+    """What to say at intake when the applicant is under 16 on ``on`` (default today): the application may
+    still be made, but ``application_register`` refuses it (``UNDER_WORKING_AGE``) and the caseworker decides
+    "不在劳动年龄内". The same age rule as the decision (``_age_on`` and ``MIN_WORKING_AGE``), so the two never
+    disagree. The caseworker's words by default, the applicant's own (online) with ``applicant=True``; None for
+    an applicant of working age or without a birth date."""
+    if birth_date is None:
+        return None
+    age = _age_on(birth_date, on or timezone.localdate())
+    if age >= MIN_WORKING_AGE:
+        return None
+    message = UNDER_WORKING_AGE_NOTICE if applicant else UNDER_WORKING_AGE_WARNING
+    return str(message % {"age": max(age, 0)})
 
 
 @transaction.atomic

@@ -38,8 +38,8 @@ from ..forms import (
     RejectForm,
     WithdrawForm,
 )
-from ..idnumbers import normalize_citizen_id
 from ..models import (
+    CITIZEN_ID,
     REJECTION_EXPLANATIONS,
     Application,
     BundleRequest,
@@ -126,7 +126,10 @@ def application_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _application_lookup(request)
     if request.method == "POST":
         form = CounterApplicationForm(request.POST, user=request.user)
-        if form.is_valid():
+        valid = form.is_valid()
+        # Under 16 (十): told at intake, whatever else is wrong; the decision will refuse it.
+        age_warning = services.working_age_warning(form.applicant_birth_date())
+        if valid:
             try:
                 application = services.application_submit(
                     person=form.person_data(),
@@ -144,9 +147,12 @@ def application_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                     _("已受理失业登记申请 %(number)s，请打印告知承诺书交申请人签字。")
                     % {"number": application.number},
                 )
+                if age_warning:
+                    messages.warning(request, age_warning)
                 return redirect("registration:application_detail", code=application.code)
         form.focus_first()
-        return render(request, "registration/application_form.html", {"form": form, "step": 2})
+        context = {"form": form, "step": 2, "age_warning": age_warning}
+        return render(request, "registration/application_form.html", context)
     return _lookup_page(request, LookupForm())
 
 
@@ -157,14 +163,15 @@ def _lookup_page(request: AuthenticatedHttpRequest, lookup: LookupForm) -> HttpR
 
 
 def _application_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Step 1's POST: the person with this document, or the duplicate that stops a second application."""
+    """Step 1's POST: the person with this document, or the duplicate that stops a second application. The
+    number comes normalised and, for a citizen ID, checked (LookupForm); an applicant under 16 is warned
+    about at once."""
     lookup = LookupForm(request.POST)
     if not lookup.is_valid():
         return _lookup_page(request, lookup)
     id_type = lookup.cleaned_data["id_type"]
-    id_number = lookup.cleaned_data["id_number"].strip()
-    if id_type == "01":
-        id_number = normalize_citizen_id(id_number)
+    id_number = lookup.cleaned_data["id_number"]
+    birth_date = lookup.birth_date()
     person = person_by_document(id_type, id_number)
     office = request.user.office
     initial: dict[str, Any] = {
@@ -196,13 +203,22 @@ def _application_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             initial["hukou_region"] = person.hukou_region_id or ""
             initial["residence_region"] = person.residence_region_id or ""
+            if id_type != CITIZEN_ID:
+                initial["social_security_number"] = person.social_security_number
+                birth_date = birth_date or person.birth_date
         else:
             # Recorded by an office that does not hold them here: the applicant gives the recorded name, which
             # is checked and never shown (services.person_save); nothing recorded there is changed.
             recorded_elsewhere = person.region
     form = CounterApplicationForm(initial=initial, user=request.user)
     form.focus_first()
-    context = {"form": form, "step": 2, "known": person, "recorded_elsewhere": recorded_elsewhere}
+    context = {
+        "form": form,
+        "step": 2,
+        "known": person,
+        "recorded_elsewhere": recorded_elsewhere,
+        "age_warning": services.working_age_warning(birth_date),
+    }
     return render(request, "registration/application_form.html", context)
 
 
@@ -232,13 +248,20 @@ def application_detail(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     return render(request, "registration/application_detail.html", context)
 
 
+def _form_errors_as_messages(request: AuthenticatedHttpRequest, form) -> None:
+    """A form of a page the view redirects back to: each field's errors as a message, prefixed with the field's
+    name unless the message names it already ("请填写核查情况", "核查情况最多 500 个字，…")."""
+    for field, errors in form.errors.items():
+        label = str(form.fields[field].label or "") if field in form.fields else ""
+        text = "；".join(errors)
+        messages.error(request, f"{label}：{text}" if label and label not in text else text)
+
+
 def _decide(request: AuthenticatedHttpRequest, code, form_class, action) -> HttpResponse:
     application = _application(request, code)
     form = form_class(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+        _form_errors_as_messages(request, form)
         return redirect("registration:application_detail", code=application.code)
     try:
         message = action(application, form.cleaned_data)
@@ -345,7 +368,7 @@ def bundle_open(request: AuthenticatedHttpRequest, code) -> HttpResponse:
         else:
             messages.success(request, _("已发起关联事项：%(kind)s") % {"kind": request_.get_kind_display()})
     else:
-        messages.error(request, _("请选择关联事项"))
+        _form_errors_as_messages(request, form)
     return redirect("registration:person_detail", code=registration.person.code)
 
 
@@ -373,7 +396,7 @@ def bundle_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已更新：%(kind)s") % {"kind": bundle.get_kind_display()})
     else:
-        messages.error(request, _("请选择状态"))
+        _form_errors_as_messages(request, form)
     return redirect("registration:person_detail", code=bundle.registration.person.code)
 
 

@@ -26,12 +26,14 @@ from workdays.calendar import SHANGHAI
 from ..forms_public import OnlineApplicationForm, ProgressQueryForm
 from ..models import Application
 from ..selectors import application_progress
-from ..services import DuplicateApplication, application_submit
+from ..services import DuplicateApplication, application_submit, working_age_warning
 
 logger = logging.getLogger(__name__)
 
 # The number of the application just submitted, for the confirmation page (never the ID number in a URL).
 SESSION_NUMBER = "apply_submitted_number"
+# With it, what the applicant is told when the number (or birth date) says under 16; absent otherwise.
+SESSION_AGE_NOTICE = "apply_submitted_age_notice"
 
 
 def duplicate_message() -> str:
@@ -62,8 +64,13 @@ def cn_datetime(moment: datetime) -> str:
 # ---- the online application -------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
-    """网上申请: the form; on success POST/redirect/GET to the confirmation page."""
+    """网上申请: the form; on success POST/redirect/GET to the confirmation page.
+
+    An applicant under 16 (by the citizen ID, or the birth date given with another document) may apply like
+    anyone (the decision refuses it, "不在劳动年龄内"), and is told so plainly: on the form when it comes back
+    with a mistake, and on the confirmation page."""
     duplicate = False
+    age_notice = None
     if request.method == "POST":
         form = OnlineApplicationForm(request.POST)
         # Each submission tells whether a document already has a case: limited like the progress query.
@@ -71,7 +78,9 @@ def apply(request: HttpRequest) -> HttpResponse:
             form.full_clean()
             form.add_error(None, _("提交过于频繁，请一小时后再试，或到就业服务窗口办理。"))
             return _render_apply(request, form, duplicate, status=429)
-        if form.is_valid():
+        valid = form.is_valid()
+        age_notice = working_age_warning(form.applicant_birth_date(), applicant=True)
+        if valid:
             try:
                 application = application_submit(
                     person=form.person_data(),
@@ -86,7 +95,7 @@ def apply(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 if getattr(exc, "code", None) != "calendar":
                     add_service_errors(form, exc)
-                    return _render_apply(request, form, duplicate)
+                    return _render_apply(request, form, duplicate, age_notice=age_notice)
                 # The deadline reaches into a year ops have not loaded yet: nothing was saved. The service's
                 # message speaks to ops; the applicant gets this one.
                 logger.error("online application refused: %s", exc.messages[0])
@@ -98,22 +107,32 @@ def apply(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 request.session[SESSION_NUMBER] = application.number
+                # What the applicant typed decides it, never a record kept elsewhere (nothing revealed).
+                if age_notice:
+                    request.session[SESSION_AGE_NOTICE] = age_notice
+                else:
+                    request.session.pop(SESSION_AGE_NOTICE, None)
                 return redirect("apply:submitted")
     else:
         form = OnlineApplicationForm()
-    return _render_apply(request, form, duplicate)
+    return _render_apply(request, form, duplicate, age_notice=age_notice)
 
 
 def _render_apply(
-    request: HttpRequest, form: OnlineApplicationForm, duplicate: bool, status: int = 200
+    request: HttpRequest,
+    form: OnlineApplicationForm,
+    duplicate: bool,
+    status: int = 200,
+    age_notice: str | None = None,
 ) -> HttpResponse:
     form.focus_first()
-    return render(
-        request,
-        "registration/public/apply.html",
-        {"form": form, "duplicate": duplicate, "status_url": reverse("apply:status")},
-        status=status,
-    )
+    context = {
+        "form": form,
+        "duplicate": duplicate,
+        "status_url": reverse("apply:status"),
+        "age_notice": age_notice,
+    }
+    return render(request, "registration/public/apply.html", context, status=status)
 
 
 @require_safe
@@ -135,6 +154,7 @@ def submitted(request: HttpRequest) -> HttpResponse:
             "due_date": cn_date(application.due_at),
             "submitted": cn_datetime(application.submitted_at),
             "status_url": f"{reverse('apply:status')}?number={application.number}",
+            "age_notice": request.session.get(SESSION_AGE_NOTICE),
         },
     )
 

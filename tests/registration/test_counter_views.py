@@ -135,7 +135,9 @@ def test_it_refuses_a_rejection_for_a_reason_off_the_list_and_says_why(
     )
 
     html = response.content.decode()
-    assert f'<li class="msg msg-error">{form.fields["reason"].label}：{form.errors["reason"][0]}</li>' in html
+    # The message names its field already ("不予登记原因：所选项目无效…"): shown once, not prefixed again.
+    assert form.errors["reason"][0] == "不予登记原因：所选项目无效，请从列表中选择"
+    assert f'<li class="msg msg-error">{form.errors["reason"][0]}</li>' in html
     assert f'<span class="status status-pending">{Application.Status.PENDING.label}</span>' in html
     application.refresh_from_db()
     assert application.status == Application.Status.PENDING

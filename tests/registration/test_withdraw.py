@@ -126,7 +126,9 @@ def test_the_page_refuses_a_withdrawal_without_reason(client, caseworker_jiefang
     application = submit(user=caseworker_jiefang)
     client.force_login(caseworker_jiefang)
     response = client.post(withdraw_url(application), {"reason": "  "}, follow=True)
-    assert "撤回原因：请填写撤回原因" in response.content.decode()
+    html = response.content.decode()
+    # The message names its field: shown as it is, not prefixed with the label again.
+    assert '<li class="msg msg-error">请填写撤回原因（申请人本人要求撤回的情况）</li>' in html
     application.refresh_from_db()
     assert application.status == Application.Status.PENDING
 
