@@ -82,7 +82,9 @@ def wait_for(predicate, timeout: float) -> bool:
 
 
 def test_it_resumes_an_import_whose_worker_was_killed_with_nothing_lost_or_doubled(committed_db, ops_jiaozuo):
-    total = 1_500  # two chunks of up to 1,000 rows: the worker is killed in the second
+    # Three chunks of up to 1,000 rows: the worker is killed in the second, with two thousand rows still to go, so
+    # that however slowly this test polls, the worker cannot have finished the list before it is killed.
+    total = 3_000
     rows = [GRADUATE_HEADERS] + [
         [
             citizen_id(date(2002, 5, 1) + timedelta(days=i // 1000), seq=i % 1000),
