@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import PlainMessagesMixin
+
 from .models import CalendarDay
 from .services import calendar_load_year
 from .yeardata import parse_date_lines
@@ -22,7 +24,7 @@ def _parse_dates(text: str, field: str) -> dict[date, str]:
         raise forms.ValidationError(f"{field}：{exc}") from None
 
 
-class LoadYearForm(forms.Form):
+class LoadYearForm(PlainMessagesMixin, forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     holidays = forms.CharField(
         label=_("放假日期"),

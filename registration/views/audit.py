@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from common.forms import PlainMessagesMixin
 from offices.auth import AuthenticatedHttpRequest
 from offices.models import User
 from offices.scoping import get_in_scope_or_404, scope_by_region, visible_regions
@@ -34,7 +35,7 @@ class StaffChoiceField(forms.ModelChoiceField):
         return f"{obj}（{obj.office.name}）" if obj.office else str(obj)
 
 
-class IdRevealFilterForm(forms.Form):
+class IdRevealFilterForm(PlainMessagesMixin, forms.Form):
     """The filters of the page; all optional. None of them is a document number, so a GET is fine."""
 
     user = StaffChoiceField(label=_("查看人"), queryset=User.objects.none(), required=False)

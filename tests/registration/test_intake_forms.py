@@ -271,7 +271,9 @@ def test_person_save_keeps_the_recorded_social_security_number_when_an_applicati
 def test_counter_step_one_fills_in_the_recorded_social_security_number(client, caseworker_jiefang):
     client.force_login(caseworker_jiefang)
     client.post(NEW, passport_post(social_security_number="A1234567"))
-    services.application_withdraw(application=Application.objects.get(), user=caseworker_jiefang, reason="本人")
+    services.application_withdraw(
+        application=Application.objects.get(), user=caseworker_jiefang, reason="本人"
+    )
 
     response = lookup(client, "e1234 5678", id_type="08")
 
