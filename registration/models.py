@@ -45,10 +45,11 @@ class Person(TimeStampedModel):
 
     ``region`` is the region of the office that manages the person's record (管理地): where they were first
     recorded, moved by an office that holds them when it takes a new application, or by the office that
-    registers them (``services.person_save``, ``services.application_register``). Who may see the person is
-    wider: every office whose scope holds that region or the region of one of their applications or
-    registrations (``selectors.people_in_scope``). ``applied_elsewhere`` marks the few people who have (or
-    had) an application in another region than ``region``: only their applications need looking at then.
+    registers them (``services.person_save``, ``services.application_register``, and an active handed-over or
+    imported registration). Who may see the person is wider: every office whose scope holds that region or the
+    region of one of their applications or registrations (``selectors.people_in_scope``). ``applied_elsewhere``
+    marks the few people who have (or had) an application or a registration in another region than ``region``:
+    only their applications and registrations need looking at then.
     """
 
     code = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
@@ -72,9 +73,9 @@ class Person(TimeStampedModel):
     region = models.ForeignKey(
         Region, verbose_name=_("管理地"), on_delete=models.PROTECT, related_name="people"
     )
-    # Set (never cleared) by the services whenever an application's region differs from ``region`` or
-    # ``region`` moves: people_in_scope looks up the applications of these people only, so a name search of a
-    # county reads its index as before instead of probing every person's applications.
+    # Set (never cleared) by the services whenever an application's or registration's region differs from
+    # ``region`` or ``region`` moves: people_in_scope looks up the applications and registrations of these people
+    # only, so a name search of a county reads its index as before instead of probing every person's cases.
     applied_elsewhere = models.BooleanField(_("曾在管理地以外申请"), default=False, editable=False)
 
     class Meta:
@@ -179,14 +180,18 @@ IMPORT_BATCH_MOVES = Transitions(
         "skipped_rows",
         "error_rows",
         "errors",
+        "skips",
         "attempt",
     ]
 )
 class ImportBatch(TimeStampedModel):
-    """One uploaded file (comparison records or a graduate list) with its per-row error report.
+    """One uploaded file (comparison records, a graduate list, existing registrations) with its per-row report.
 
     ``errors`` holds ``[{"row": 7, "field": "身份证号", "message": "..."}]``; good rows are kept, bad rows are
-    reported and nothing of them is saved. ``sha256`` lets ops see that the same file came twice.
+    reported and nothing of them is saved. ``skips`` lists, in the same shape, the rows of a list of people that
+    were left out on purpose and why (the person already has an active registration or a pending application,
+    the file names them twice): ``skipped_rows`` counts them. ``sha256`` lets ops see that the same file came
+    twice.
 
     Every file is processed by a Celery job (registration.imports.batches.import_batch_process) in committed
     chunks: ``processed_rows`` is where a resumed job starts, ``updated_at`` moves with every chunk and is the
@@ -198,6 +203,7 @@ class ImportBatch(TimeStampedModel):
         SOCIAL_INSURANCE = "social_insurance", _("社会保险参保缴费记录")
         BUSINESS = "business", _("市场主体登记记录")
         GRADUATES = "graduates", _("教育部门移交离校未就业高校毕业生名单")
+        REGISTRATIONS = "registrations", _("既有失业登记")
 
     Status = ImportBatchStatus
     STATUS_MOVES = IMPORT_BATCH_MOVES
@@ -223,6 +229,7 @@ class ImportBatch(TimeStampedModel):
     skipped_rows = models.PositiveIntegerField(_("已存在跳过"), default=0)
     error_rows = models.PositiveIntegerField(_("错误行"), default=0)
     errors = models.JSONField(_("错误明细"), default=list, blank=True)
+    skips = models.JSONField(_("跳过明细"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("导入批次")
@@ -462,14 +469,19 @@ class Application(TimeStampedModel):
     @property
     def categories(self) -> list[str]:
         """The groups served as registered unemployed (notice 一) this application belongs to, as labels."""
-        labels = []
-        if self.is_graduate:
-            labels.append(str(_("离校未就业高校毕业生")))
-        if self.draws_unemployment_subsidy:
-            labels.append(str(_("领取失业补助金人员")))
-        if self.migrant_allowance:
-            labels.append(str(self.get_migrant_allowance_display()))
-        return labels
+        return category_labels(self)
+
+
+def category_labels(record: Application | Registration) -> list[str]:
+    """The groups served as registered unemployed (notice 一) an application or registration belongs to."""
+    labels = []
+    if record.is_graduate:
+        labels.append(str(_("离校未就业高校毕业生")))
+    if record.draws_unemployment_subsidy:
+        labels.append(str(_("领取失业补助金人员")))
+    if record.migrant_allowance:
+        labels.append(str(record.get_migrant_allowance_display()))
+    return labels
 
 
 class Verification(models.Model):
@@ -521,39 +533,121 @@ class RegistrationStatus(models.TextChoices):
 REGISTRATION_MOVES = Transitions(RegistrationStatus, {RegistrationStatus.ACTIVE: {RegistrationStatus.ENDED}})
 
 
+class RegistrationSource(models.TextChoices):
+    """Where a registration comes from: what happened, and so what it may claim (DESIGN.md lifecycle step 2)."""
+
+    DECIDED = "decided", _("经申请办理登记")
+    HANDED_OVER = "handed_over", _("教育部门移交")
+    IMPORTED = "imported", _("导入的既有登记")
+
+
+# The sources whose registrations were entered from a list by ops (recorded_by + import_batch), not decided here.
+RECORDED_SOURCES = (RegistrationSource.HANDED_OVER, RegistrationSource.IMPORTED)
+
+
 @tracked()
 class Registration(TimeStampedModel):
-    """A registration as unemployed (失业登记), created by deciding an application.
+    """A registration as unemployed (失业登记). It comes from one of three places (``source``):
 
-    First contact is due within 5 working days after registration (``first_contact_due_at``, notice 三); the
-    follow-up stage reads registrations that still lack one. ``status`` becomes ENDED only through
-    ``registration_end``, which the deregistration stage calls.
+    - ``decided``: a caseworker decided an application here (``application``, ``registered_by``; the commitment
+      is the application's, copied with its categories when it is registered);
+    - ``handed_over``: a graduate not employed after leaving school, handed over by the education department on
+      ``handed_over_on`` (notice 一, Henan 三), recorded from the list by an ops user (``recorded_by``,
+      ``import_batch``). Nobody applied, signed or decided: there is no application, no deciding caseworker and
+      no commitment until the person signs one at the counter (``commitment_at`` / ``commitment_recorded_by``,
+      ``services.registration_record_commitment``);
+    - ``imported``: a registration made before the office adopted the system (Henan 三: upload what was done
+      since 3/31), brought in by ops with its original dates, active or ended (``ended_on``, ``ended_reason``).
+
+    The database refuses a record that claims more than its source allows (an application, a deciding
+    caseworker or a commitment that did not happen). The categories of the people served as registered
+    unemployed (notice 一) are on the registration itself, so that statistics read registrations alone.
+
+    First contact is due within 5 working days after registration (``first_contact_due_at``, notice 三; for a
+    handed-over graduate counted from the hand-over date); the follow-up stage reads registrations that still
+    lack one. ``status`` becomes ENDED only through ``registration_end``, which the deregistration stage calls,
+    or is imported so.
     """
 
     Status = RegistrationStatus
     STATUS_MOVES = REGISTRATION_MOVES
     OPEN_STATES = STATUS_MOVES.non_terminal  # active
     TERMINAL_STATES = STATUS_MOVES.terminal  # ended
+    Source = RegistrationSource
 
     code = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField(_("登记编号"), max_length=20, unique=True)
     person = models.ForeignKey(
         Person, verbose_name=_("劳动者"), on_delete=models.PROTECT, related_name="registrations"
     )
+    source = models.CharField(_("登记来源"), max_length=12, choices=Source.choices, default=Source.DECIDED)
     application = models.OneToOneField(
-        Application, verbose_name=_("失业登记申请"), on_delete=models.PROTECT, related_name="registration"
+        Application,
+        verbose_name=_("失业登记申请"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registration",
     )
+    channel = models.CharField(_("登记渠道"), max_length=10, choices=Application.Channel.choices, blank=True)
     office = models.ForeignKey(
         Office, verbose_name=_("登记机构"), on_delete=models.PROTECT, related_name="registrations"
     )
     region = models.ForeignKey(Region, verbose_name=_("登记地"), on_delete=models.PROTECT, related_name="+")
     registered_on = models.DateField(_("登记日期"))
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("办理该申请的经办人；移交和导入的登记为空"),
     )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("导入名单的运维人员（移交和导入的登记）"),
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    handed_over_on = models.DateField(_("移交日期"), null=True, blank=True)
+    commitment_at = models.DateTimeField(_("签署承诺时间"), null=True, blank=True)
+    commitment_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承诺记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_graduate = models.BooleanField(_("离校未就业高校毕业生"), default=False)
+    graduate_school = models.CharField(_("毕业院校"), max_length=100, blank=True)
+    graduation_date = models.DateField(_("毕业时间"), null=True, blank=True)
+    draws_unemployment_subsidy = models.BooleanField(_("领取失业补助金"), default=False)
+    migrant_allowance = models.CharField(
+        _("失业农民工生活补助"),
+        max_length=10,
+        choices=Application.MigrantAllowance.choices,
+        default="",
+        blank=True,
+    )
+    difficulty_category = models.CharField(_("就业困难人员类别"), max_length=3, blank=True)
     first_contact_due_at = models.DateTimeField(_("首次联系时限"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     ended_on = models.DateField(_("注销日期"), null=True, blank=True)
+    # AJC00A code of an imported ended registration (the deregistration stage will keep its own exits).
+    ended_reason = models.CharField(_("注销原因"), max_length=2, blank=True)
 
     class Meta:
         verbose_name = _("失业登记")
@@ -569,10 +663,81 @@ class Registration(TimeStampedModel):
                 | models.Q(status=RegistrationStatus.ENDED, ended_on__isnull=False),
                 name="registration_registration_ended_on_matches_status",
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=RegistrationStatus.values),
+                name="registration_registration_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=RegistrationSource.values),
+                name="registration_registration_source_valid",
+            ),
+            # Only a decision here has an application and a deciding caseworker, and it always has both.
+            models.CheckConstraint(
+                condition=models.Q(
+                    source=RegistrationSource.DECIDED,
+                    application__isnull=False,
+                    registered_by__isnull=False,
+                    recorded_by__isnull=True,
+                    import_batch__isnull=True,
+                )
+                | (
+                    models.Q(source__in=RECORDED_SOURCES)
+                    & models.Q(
+                        application__isnull=True,
+                        registered_by__isnull=True,
+                        recorded_by__isnull=False,
+                        import_batch__isnull=False,
+                    )
+                ),
+                name="registration_registration_source_fields",
+            ),
+            # A hand-over has its date and is a graduate's; nothing else claims a hand-over date.
+            models.CheckConstraint(
+                condition=models.Q(
+                    source=RegistrationSource.HANDED_OVER, handed_over_on__isnull=False, is_graduate=True
+                )
+                | (~models.Q(source=RegistrationSource.HANDED_OVER) & models.Q(handed_over_on__isnull=True)),
+                name="registration_registration_handed_over_on",
+            ),
+            # A decided registration's commitment is its application's (signed, or accepted online); one recorded
+            # later names no recorder without a time.
+            models.CheckConstraint(
+                condition=(
+                    ~models.Q(source=RegistrationSource.DECIDED) | models.Q(commitment_at__isnull=False)
+                )
+                & (models.Q(commitment_recorded_by__isnull=True) | models.Q(commitment_at__isnull=False)),
+                name="registration_registration_commitment",
+            ),
+            # An exit reason only on an ended registration; an imported ended one always has its reason.
+            models.CheckConstraint(
+                condition=(models.Q(ended_reason="") | models.Q(status=RegistrationStatus.ENDED))
+                & (
+                    ~models.Q(source=RegistrationSource.IMPORTED, status=RegistrationStatus.ENDED)
+                    | ~models.Q(ended_reason="")
+                ),
+                name="registration_registration_ended_reason",
+            ),
+            # Importing a list again records nothing twice (services.registration_import_existing,
+            # registration_hand_over): one recorded registration per person, region and date.
+            models.UniqueConstraint(
+                fields=["person", "region", "registered_on"],
+                condition=models.Q(source__in=RECORDED_SOURCES),
+                name="registration_registration_recorded_once",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def categories(self) -> list[str]:
+        """The groups served as registered unemployed (notice 一) this registration belongs to, as labels."""
+        return category_labels(self)
+
+    @property
+    def needs_commitment(self) -> bool:
+        """An active registration nobody signed a commitment for yet (handed over, imported)."""
+        return self.commitment_at is None and self.status == RegistrationStatus.ACTIVE
 
 
 class BundleRequestStatus(models.TextChoices):

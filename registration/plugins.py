@@ -17,6 +17,7 @@ CASEWORK = [
     "registration.add_application",
     "registration.change_application",
     "registration.change_person",
+    "registration.change_registration",  # records the commitment a handed-over registration lacks
     "registration.add_bundlerequest",
     "registration.change_bundlerequest",
     "registration.reveal_id_number",

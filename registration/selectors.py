@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from codes.lookup import label
 from offices.scoping import can_see_region, scope_by_region, user_scope_path, visible_regions
 from portal.plugins import timeline_providers
 
@@ -23,9 +24,9 @@ SEARCH_LIMIT = 50
 
 def people_in_scope(user, queryset: QuerySet[Person] | None = None) -> QuerySet[Person]:
     """The people ``user`` may see: those managed in the user's scope (``Person.region``) and those with an
-    application whose region lies in it, and so with a registration there (a registration's region is its
-    application's, ``services.application_register``). A person applying in another county stays visible to
-    the office that keeps their history, and the office taking the new application sees them too.
+    application or a registration whose region lies in it (a decided registration's region is its
+    application's; a handed-over or imported one has no application). A person applying in another county stays
+    visible to the office that keeps their history, and the office taking the new application sees them too.
 
     The regions in scope are read first (a few codes for a county). The application case is a correlated
     scalar subquery on the person's own rows (index on ``person_id``), evaluated only for the few people
@@ -42,9 +43,16 @@ def people_in_scope(user, queryset: QuerySet[Person] | None = None) -> QuerySet[
         return people
     regions = list(visible_regions(user).values_list("code", flat=True))
     applied = Application.objects.filter(person=OuterRef("pk"), region_id__in=regions).values("region_id")[:1]
-    # Written as nested ANDs so that the flag is tested before the subquery runs.
-    elsewhere = Q(applied_elsewhere=True) & Q(application_in_scope__isnull=False)
-    return people.alias(application_in_scope=Subquery(applied)).filter(Q(region_id__in=regions) | elsewhere)
+    registered = Registration.objects.filter(
+        person=OuterRef("pk"), region_id__in=regions, application__isnull=True
+    ).values("region_id")[:1]
+    # Written as nested ANDs so that the flag is tested before the subqueries run.
+    elsewhere = Q(applied_elsewhere=True) & (
+        Q(application_in_scope__isnull=False) | Q(registration_in_scope__isnull=False)
+    )
+    return people.alias(
+        application_in_scope=Subquery(applied), registration_in_scope=Subquery(registered)
+    ).filter(Q(region_id__in=regions) | elsewhere)
 
 
 def person_visible_to(user, person: Person) -> bool:
@@ -194,16 +202,9 @@ def intake_timeline(person: Person) -> list[TimelineEntry]:
             else:
                 title = app.get_status_display()
             entries.append(TimelineEntry(app.decided_at, "decision", title, app.decision_note, url))
-    for reg in Registration.objects.filter(person=person).prefetch_related("bundle_requests"):
-        entries.append(
-            TimelineEntry(
-                reg.created_at,
-                "registration",
-                _("登记失业 %(number)s") % {"number": reg.number},
-                _("首次联系时限 %(due)s")
-                % {"due": f"{timezone.localtime(reg.first_contact_due_at):%Y-%m-%d}"},
-            )
-        )
+    registrations = Registration.objects.filter(person=person).select_related("office")
+    for reg in registrations.prefetch_related("bundle_requests"):
+        entries.extend(_registration_entries(reg))
         for b in reg.bundle_requests.all():
             entries.append(
                 TimelineEntry(
@@ -222,6 +223,61 @@ def intake_timeline(person: Person) -> list[TimelineEntry]:
                 _("短信通知（%(status)s）") % {"status": n.get_status_display()},
                 n.text,
             )
+        )
+    return entries
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _registration_entries(reg: Registration) -> list[TimelineEntry]:
+    """A registration on the timeline as what happened: decided here (its decision is the application's
+    entry), handed over by the education department on a date, or imported from before the system; and, for
+    the last two, the commitment signed later at the counter and an imported exit."""
+    due = _("首次联系时限 %(due)s") % {"due": f"{timezone.localtime(reg.first_contact_due_at):%Y-%m-%d}"}
+    Source = Registration.Source
+    if reg.source == Source.HANDED_OVER and reg.handed_over_on is not None:
+        entries = [
+            TimelineEntry(
+                _start_of(reg.handed_over_on),
+                "registration",
+                _("教育部门移交（%(date)s）：登记失业 %(number)s")
+                % {"date": f"{reg.handed_over_on:%Y-%m-%d}", "number": reg.number},
+                _("离校未就业高校毕业生，无申请、未签署告知承诺 · %(office)s · %(due)s")
+                % {"office": reg.office.name, "due": due},
+            )
+        ]
+    elif reg.source == Source.IMPORTED:
+        entries = [
+            TimelineEntry(
+                _start_of(reg.registered_on),
+                "registration",
+                _("导入的历史登记 %(number)s（登记日期 %(date)s）")
+                % {"number": reg.number, "date": f"{reg.registered_on:%Y-%m-%d}"},
+                _("%(office)s · 导入于 %(imported)s")
+                % {"office": reg.office.name, "imported": f"{timezone.localtime(reg.created_at):%Y-%m-%d}"},
+            )
+        ]
+        if reg.ended_on is not None:
+            reason = label("AJC00A", reg.ended_reason) or reg.ended_reason
+            entries.append(
+                TimelineEntry(
+                    _start_of(reg.ended_on),
+                    "exit",
+                    _("注销（导入的历史记录）：%(reason)s") % {"reason": reason},
+                    f"{reg.ended_reason} · {reg.ended_on:%Y-%m-%d}",
+                )
+            )
+    else:
+        return [
+            TimelineEntry(
+                reg.created_at, "registration", _("登记失业 %(number)s") % {"number": reg.number}, due
+            )
+        ]
+    if reg.commitment_at is not None:
+        entries.append(
+            TimelineEntry(reg.commitment_at, "commitment", _("记录告知承诺（本人已签署）"), reg.number)
         )
     return entries
 

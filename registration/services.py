@@ -10,6 +10,11 @@
   rejection only for a reason in ``RejectionReason`` (no forbidden reason exists); the applicant is notified.
 - ``application_withdraw``: the applicant asked to withdraw a pending application; the reason is recorded and
   the applicant is notified.
+- ``registration_hand_over``: a graduate handed over by the education department (notice 一, Henan 三) is
+  registered as handed over on that date, with no application, decision or commitment; the person signs the
+  commitment at the counter later (``registration_record_commitment``).
+- ``registration_import_existing``: a registration made before the office adopted the system, with its original
+  dates (Henan 三), active or ended with its AJC00A reason.
 - ``application_verify_manually``, ``bundle_request_open`` / ``bundle_request_set_status``,
   ``person_reveal_id``, ``registration_end`` (called by the deregistration stage).
 
@@ -58,12 +63,13 @@ from .models import (
     Application,
     BundleRequest,
     IdReveal,
+    ImportBatch,
     Person,
     Registration,
     RejectionReason,
     Verification,
 )
-from .selectors import person_visible_to
+from .selectors import person_by_document, person_visible_to
 from .verification import run_comparison
 
 if TYPE_CHECKING:  # django-stubs is a development dependency
@@ -402,8 +408,11 @@ def require_handler_name(user: User) -> None:
         raise ValidationError(NO_HANDLER_NAME, code="no_handler_name")
 
 
-def _claim_pending(application: Application, user: User, to: str, **changes) -> Application:
-    """Decide a pending application (pending → ``to``), exactly once, recording who and when; returns it fresh.
+def _claim_pending(
+    application: Application, user: User, to: str, *, at: datetime | None = None, **changes
+) -> Application:
+    """Decide a pending application (pending → ``to``), exactly once, recording who and when (``at``, default
+    now); returns it fresh.
 
     Raises PermissionDenied outside the user's region, ValidationError (code ``not_pending``) if it is no longer
     pending, whoever decided it first.
@@ -417,7 +426,7 @@ def _claim_pending(application: Application, user: User, to: str, **changes) -> 
         from_=Application.Status.PENDING,
         to=to,
         allowed=Application.STATUS_MOVES,
-        decided_at=timezone.now(),
+        decided_at=at or timezone.now(),
         decided_by=user,
         **changes,
     )
@@ -477,14 +486,25 @@ def working_age_warning(
 
 
 @transaction.atomic
-def application_register(*, application: Application, user: User, note: str = "") -> Registration:
+def application_register(
+    *, application: Application, user: User, note: str = "", decided_at: datetime | None = None
+) -> Registration:
     """Register the applicant as unemployed; returns the new Registration (first contact due in 5 working days).
 
     Refuses if the applicant is under 16 (十: 劳动年龄), or the application is no longer pending. The registering
     office takes over the person's record (``Person.region`` becomes the registration's region): it contacts and
-    follows them up from now on; offices that held earlier cases still see the person through them.
+    follows them up from now on; offices that held earlier cases still see the person through them. The
+    registration (source ``decided``) carries the application's channel, categories (notice 一) and commitment,
+    so that statistics read registrations alone.
+
+    ``decided_at`` records a decision made earlier (demo data and loaders; no page offers it): the registration
+    date and the first-contact deadline follow from it. It may not be in the future nor before the submission.
     """
-    today = timezone.localdate()
+    now = timezone.now()
+    if decided_at is not None and not (application.submitted_at <= decided_at <= now):
+        raise ValueError("decided_at must lie between the submission and now")
+    at = decided_at or now
+    today = timezone.localdate(at)
     if _age_on(application.person.birth_date, today) < MIN_WORKING_AGE:
         raise ValidationError(UNDER_WORKING_AGE, code="under_age")
     active = application.person.registrations.filter(status=Registration.Status.ACTIVE).first()
@@ -498,17 +518,23 @@ def application_register(*, application: Application, user: User, note: str = ""
         application,
         user,
         Application.Status.REGISTERED,
+        at=decided_at,
         decision_note=note.strip()[:DECISION_NOTE_MAX_LENGTH],
     )
     registration = Registration.objects.create(
         number=next_number("DJ", "registration_registration_number_seq"),
         person=application.person,
+        source=Registration.Source.DECIDED,
         application=application,
+        channel=application.channel,
         office=application.office,
         region=application.region,
         registered_on=today,
         registered_by=user,
+        commitment_at=application.commitment_at,
+        commitment_recorded_by=application.commitment_recorded_by,
         first_contact_due_at=first_contact_due_at,
+        **_categories_of(application),
     )
     person = application.person
     if person.region_id != application.region_id:
@@ -526,6 +552,21 @@ def application_register(*, application: Application, user: User, note: str = ""
         }
     notification_queue(phone=application.person.phone, text=text, ref=f"application:{application.number}")
     return registration
+
+
+CATEGORY_FIELDS = (
+    "is_graduate",
+    "graduate_school",
+    "graduation_date",
+    "draws_unemployment_subsidy",
+    "migrant_allowance",
+    "difficulty_category",
+)
+
+
+def _categories_of(application: Application) -> dict[str, Any]:
+    """The categories of notice 一 as the application records them, for its registration."""
+    return {name: getattr(application, name) for name in CATEGORY_FIELDS}
 
 
 @transaction.atomic
@@ -693,4 +734,253 @@ def registration_end(*, registration: Registration, ended_on: date) -> Registrat
     if not won:
         raise ValidationError(_("该失业登记已注销"), code="not_active")
     registration.refresh_from_db()
+    return registration
+
+
+# ---- registrations not decided here: handed over by the education department, imported (notice 一, Henan 三) ----
+
+REGISTERED_IN_FUTURE = _("登记日期不能晚于今天")
+HANDED_OVER_IN_FUTURE = _("移交日期不能晚于今天")
+ENDED_NEEDS_DATE = _("状态为“已注销”时请填写注销日期")
+ENDED_NEEDS_REASON = _("状态为“已注销”时请填写注销原因代码（AJC00A）")
+ENDED_IN_FUTURE = _("注销日期不能晚于今天")
+ENDED_BEFORE_REGISTERED = _("注销日期不能早于登记日期")
+ACTIVE_WITH_END = _("状态为“有效”的登记不能填写注销日期或注销原因")
+UNDER_WORKING_AGE_ON = _("登记日期时未满16周岁，不属于劳动年龄内（十），不能登记")
+SKIP_ACTIVE_REGISTRATION = _("已有有效的失业登记 %(number)s")
+SKIP_PENDING_APPLICATION = _("已有待办申请 %(number)s，请在申请中办理")
+SKIP_ALREADY_RECORDED = _("该登记已在系统中（%(number)s），未重复新增")
+COMMITMENT_ALREADY_RECORDED = _("该失业登记已记录告知承诺（%(at)s）")
+COMMITMENT_NOT_ACTIVE = _("该失业登记已注销，不能记录告知承诺")
+
+
+class RegistrationSkipped(ValidationError):
+    """The row describes someone already covered: an active registration or a pending application of theirs, or
+    this very registration recorded before (``existing`` is it). Imports count and list it as skipped."""
+
+    def __init__(self, message: str, existing: Application | Registration):
+        super().__init__(message, code="skipped")
+        self.existing = existing
+
+
+@transaction.atomic
+def registration_hand_over(
+    *,
+    person: PersonData,
+    region: Region,
+    handed_over_on: date,
+    recorded_by: User,
+    import_batch: ImportBatch,
+    graduate_school: str = "",
+    graduation_date: date | None = None,
+) -> Registration:
+    """Record a graduate handed over by the education department (notice 一: 离校未就业高校毕业生; Henan 三:
+    counted as registered unemployed); returns the registration, source ``handed_over``.
+
+    What happened is recorded and nothing else: handed over on ``handed_over_on`` (the registration date), in
+    the graduate category, entered by ``recorded_by`` (the ops user who uploaded the list) from
+    ``import_batch``. There is no application, no deciding caseworker and no commitment: a graduate who comes to
+    the counter signs it then (``registration_record_commitment``). First contact is due within 5 working days
+    of the hand-over, like any registration (三).
+
+    Raises ValidationError keyed by field for bad input or a region outside ``recorded_by``'s scope (``code``
+    "calendar" when the working-day calendar does not reach the deadline), RegistrationSkipped when the person
+    already has an active registration or a pending application (the application is decided as usual), or was
+    handed over on that date before.
+    """
+    if handed_over_on > timezone.localdate():
+        raise ValidationError({"handed_over_on": [HANDED_OVER_IN_FUTURE]})
+    return _record_registration(
+        person=person,
+        source=Registration.Source.HANDED_OVER,
+        region=region,
+        registered_on=handed_over_on,
+        recorded_by=recorded_by,
+        import_batch=import_batch,
+        date_field="handed_over_on",
+        fields={
+            "channel": Application.Channel.EDUCATION,
+            "handed_over_on": handed_over_on,
+            "is_graduate": True,
+            "graduate_school": graduate_school,
+            "graduation_date": graduation_date,
+        },
+    )
+
+
+@transaction.atomic
+def registration_import_existing(
+    *,
+    person: PersonData,
+    region: Region,
+    registered_on: date,
+    recorded_by: User,
+    import_batch: ImportBatch,
+    channel: str = "",
+    is_graduate: bool = False,
+    draws_unemployment_subsidy: bool = False,
+    migrant_allowance: str = "",
+    status: str = Registration.Status.ACTIVE,
+    ended_on: date | None = None,
+    ended_reason: str = "",
+) -> Registration:
+    """Bring in a registration made before the office adopted the system (Henan 三: upload the registrations
+    made since 3/31 and the people drawing benefits); returns it, source ``imported``, with its original dates.
+
+    ``registered_on`` is the original registration date (not in the future; the person 16 or older on it). An
+    ended one has its exit date (not before the registration date, not in the future) and its AJC00A reason; an
+    active one neither. Entered by ``recorded_by`` from ``import_batch``; no application, decision or commitment
+    is claimed. First contact was due 5 working days after the original date (三).
+
+    Importing again creates nothing twice: a registration of the same person, region and date already on file
+    raises RegistrationSkipped, as does an active one when the person already has an active registration or a
+    pending application. An ended one is history and may sit beside them.
+    """
+    errors: dict[str, list[StrOrPromise]] = {}
+    today = timezone.localdate()
+    if registered_on > today:
+        errors["registered_on"] = [REGISTERED_IN_FUTURE]
+    if status == Registration.Status.ENDED:
+        if ended_on is None:
+            errors["ended_on"] = [ENDED_NEEDS_DATE]
+        elif ended_on > today:
+            errors["ended_on"] = [ENDED_IN_FUTURE]
+        elif ended_on < registered_on:
+            errors["ended_on"] = [ENDED_BEFORE_REGISTERED]
+        if not ended_reason:
+            errors["ended_reason"] = [ENDED_NEEDS_REASON]
+        else:
+            try:
+                validate_code("AJC00A", ended_reason)
+            except ValidationError as exc:
+                errors["ended_reason"] = list(exc.messages)
+    elif status == Registration.Status.ACTIVE:
+        if ended_on is not None or ended_reason:
+            errors["status"] = [ACTIVE_WITH_END]
+    else:
+        errors["status"] = [_("状态应为“有效”或“已注销”")]
+    if channel and channel not in Application.Channel.values:
+        errors["channel"] = [_("登记渠道应为窗口受理、网上申请、全国平台转办或教育部门移交")]
+    if migrant_allowance not in Application.MigrantAllowance.values:
+        errors["migrant_allowance"] = [_("失业农民工生活补助应为一次性生活补助或临时生活补助")]
+    if errors:
+        raise ValidationError(errors)
+    ended = status == Registration.Status.ENDED
+    return _record_registration(
+        person=person,
+        source=Registration.Source.IMPORTED,
+        region=region,
+        registered_on=registered_on,
+        recorded_by=recorded_by,
+        import_batch=import_batch,
+        date_field="registered_on",
+        fields={
+            "channel": channel,
+            "is_graduate": is_graduate,
+            "draws_unemployment_subsidy": draws_unemployment_subsidy,
+            "migrant_allowance": migrant_allowance,
+            "status": status,
+            "ended_on": ended_on if ended else None,
+            "ended_reason": ended_reason if ended else "",
+        },
+    )
+
+
+def _record_registration(
+    *,
+    person: PersonData,
+    source: str,
+    region: Region,
+    registered_on: date,
+    recorded_by: User,
+    import_batch: ImportBatch,
+    date_field: str,
+    fields: dict[str, Any],
+) -> Registration:
+    """What a handed-over and an imported registration share: the region in the recorder's scope, the person
+    saved by ``person_save``'s rule, working age on the registration date, nothing recorded twice, the
+    first-contact deadline from the registration date, and the person managed where they are registered."""
+    if not can_see_region(recorded_by, region):
+        raise ValidationError({"region": [OUT_OF_SCOPE]})
+    office: Office | None = office_for_region(region)
+    if office is None:
+        raise ValidationError({"region": [NO_OFFICE]})
+    active = fields.get("status", Registration.Status.ACTIVE) == Registration.Status.ACTIVE
+    known = person_by_document(person.id_type, person.id_number)
+    # An ended registration is history: it does not move the person away from the office that manages them.
+    managed_in = region if active or known is None else known.region
+    saved = person_save(data=person, region=managed_in, by=recorded_by)
+    if _age_on(saved.birth_date, registered_on) < MIN_WORKING_AGE:
+        raise ValidationError({date_field: [UNDER_WORKING_AGE_ON]}, code="under_age")
+    # Serialise with the counter and with other imports of the same person: lock the row.
+    saved = Person.objects.select_for_update().get(pk=saved.pk)
+    _refuse_recorded(saved, region, registered_on, active=active)
+    try:
+        first_contact_due_at = deadline_at(registered_on, FIRST_CONTACT_WORKDAYS)
+    except CalendarNotLoaded as exc:
+        raise ValidationError(str(exc), code="calendar") from exc
+    registration = Registration(
+        number=next_number("DJ", "registration_registration_number_seq"),
+        person=saved,
+        source=source,
+        office=office,
+        region=region,
+        registered_on=registered_on,
+        recorded_by=recorded_by,
+        import_batch=import_batch,
+        first_contact_due_at=first_contact_due_at,
+        **fields,
+    )
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError:  # a concurrent import or decision won the race on a uniqueness constraint
+        _refuse_recorded(saved, region, registered_on, active=active)
+        raise
+    if saved.region_id != region.pk:
+        # An active registration moves the person to the office that now serves them (as application_register
+        # does); an ended one only makes them visible there (selectors.people_in_scope).
+        if active:
+            saved.region = region
+        saved.applied_elsewhere = True
+        saved.save(update_fields=["region", "applied_elsewhere", "updated_at"])
+    return registration
+
+
+def _refuse_recorded(person: Person, region: Region, registered_on: date, *, active: bool) -> None:
+    """RegistrationSkipped if (for an ``active`` one) the person has an active registration or a pending
+    application, or this registration is on file already (same person, region and date)."""
+    if active:
+        registration = person.registrations.filter(status=Registration.Status.ACTIVE).first()
+        if registration is not None:
+            raise RegistrationSkipped(
+                SKIP_ACTIVE_REGISTRATION % {"number": registration.number}, registration
+            )
+        application = person.applications.filter(status=Application.Status.PENDING).first()
+        if application is not None:
+            raise RegistrationSkipped(SKIP_PENDING_APPLICATION % {"number": application.number}, application)
+    same = person.registrations.filter(region=region, registered_on=registered_on).first()
+    if same is not None:
+        raise RegistrationSkipped(SKIP_ALREADY_RECORDED % {"number": same.number}, same)
+
+
+@transaction.atomic
+def registration_record_commitment(*, registration: Registration, user: User) -> Registration:
+    """Record that the person signed the commitment (告知承诺, notice 二) in front of ``user``, on a registration
+    that has none (handed over by the education department, imported); returns it fresh.
+
+    Once: a registration whose commitment is on file (every decided one has its application's) is refused, as is
+    an ended one. PermissionDenied outside the user's region.
+    """
+    if not can_see_region(user, registration.region):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    won = Registration.objects.filter(
+        pk=registration.pk, commitment_at__isnull=True, status=Registration.Status.ACTIVE
+    ).update(commitment_at=timezone.now(), commitment_recorded_by=user, updated_at=timezone.now())
+    registration.refresh_from_db()
+    if not won:
+        if registration.commitment_at is not None:
+            at = f"{timezone.localtime(registration.commitment_at):%Y-%m-%d %H:%M}"
+            raise ValidationError(COMMITMENT_ALREADY_RECORDED % {"at": at}, code="recorded")
+        raise ValidationError(COMMITMENT_NOT_ACTIVE, code="not_active")
     return registration

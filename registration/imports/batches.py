@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -79,10 +79,25 @@ INTERRUPTED_TOO_OFTEN = gettext_lazy(
     "处理过程中断了%(n)d次，已停止。请检查文件内容（行数、单元格长度）后重新导入，或联系运维人员"
 )
 
+
+@dataclass
+class ImportOutcome(Outcome):
+    """``Outcome`` with the rows skipped on purpose and why (``ImportBatch.skips``), for lists of people: ops see
+    which rows were left out (an active registration, a pending application, a row repeating an earlier one),
+    not only how many."""
+
+    skips: list[dict] = field(default_factory=list)
+
+    def skip(self, row: int, message, column: str = "") -> None:
+        self.skipped += 1
+        self.skips.append({"row": row, "field": column, "message": str(message)})
+
+
 # handler(table, start, outcome, deadline) processes table.rows[start:] in file order, at most one chunk of them,
 # inside the caller's transaction; it stops after the row during which time.monotonic() passed ``deadline`` and
-# returns how many rows it consumed (at least one). Bad rows go to ``outcome``; ImportFileError refuses the file.
-ChunkHandler = Callable[[Table, int, Outcome, float], int]
+# returns how many rows it consumed (at least one). Bad rows go to ``outcome`` (``fail``), rows left out on
+# purpose too (``skip``, with why; or just counted); ImportFileError refuses the file.
+ChunkHandler = Callable[[Table, int, ImportOutcome, float], int]
 
 
 @dataclass(frozen=True)
@@ -216,7 +231,7 @@ def import_batch_process(batch_id: int, *, time_budget: float | None = None) -> 
             return True
         except _ClaimLost:
             return True
-        errors = ImportBatch.objects.values_list("errors", flat=True).get(pk=batch.pk)
+        errors, skips = ImportBatch.objects.values_list("errors", "skips").get(pk=batch.pk)
         transition(
             mine,
             batch.pk,
@@ -224,6 +239,7 @@ def import_batch_process(batch_id: int, *, time_budget: float | None = None) -> 
             to=Status.DONE,
             allowed=moves,
             errors=sort_errors(errors),
+            skips=sort_errors(skips),
             content=None,  # the rows are in the database now; the file's sha256 stays
         )
     return True
@@ -231,7 +247,7 @@ def import_batch_process(batch_id: int, *, time_budget: float | None = None) -> 
 
 def _chunk(batch: ImportBatch, table: Table, start: int, handle: ChunkHandler) -> int:
     """One chunk of rows in one transaction, together with the batch's counters; returns the new position."""
-    outcome = Outcome()
+    outcome = ImportOutcome()
     with transaction.atomic():
         consumed = handle(table, start, outcome, time.monotonic() + CHUNK_SECONDS)
         current = ImportBatch.objects.select_for_update().get(pk=batch.pk)
@@ -246,6 +262,7 @@ def _chunk(batch: ImportBatch, table: Table, start: int, handle: ChunkHandler) -
         current.skipped_rows += outcome.skipped
         current.error_rows += outcome.error_rows
         current.errors = [*current.errors, *outcome.errors]
+        current.skips = [*current.skips, *outcome.skips]
         current.save(
             update_fields=[
                 "processed_rows",
@@ -253,6 +270,7 @@ def _chunk(batch: ImportBatch, table: Table, start: int, handle: ChunkHandler) -
                 "skipped_rows",
                 "error_rows",
                 "errors",
+                "skips",
                 "updated_at",
             ]
         )

@@ -11,17 +11,21 @@ from common.xlsx import template_workbook
 from ..models import ImportBatch
 from .comparison import COMPARISON_KINDS, comparison_columns
 from .graduates import GRADUATE_COLUMNS
+from .registrations import REGISTRATION_COLUMNS
 
 TEMPLATE_TITLES = {
     ImportBatch.Kind.SOCIAL_INSURANCE: gettext_lazy("社会保险参保缴费记录导入模板"),
     ImportBatch.Kind.BUSINESS: gettext_lazy("市场主体登记记录导入模板"),
     ImportBatch.Kind.GRADUATES: gettext_lazy("离校未就业高校毕业生名单导入模板"),
+    ImportBatch.Kind.REGISTRATIONS: gettext_lazy("既有失业登记导入模板"),
 }
 
 
 def columns_for(kind: str) -> list[Column]:
     if kind == ImportBatch.Kind.GRADUATES:
         return GRADUATE_COLUMNS
+    if kind == ImportBatch.Kind.REGISTRATIONS:
+        return REGISTRATION_COLUMNS
     if kind in COMPARISON_KINDS:
         return comparison_columns(kind)
     raise ValueError(f"unknown import kind {kind!r}")

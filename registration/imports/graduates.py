@@ -1,18 +1,20 @@
 """The education department's list of graduates not employed after leaving school (离校未就业高校毕业生, notice 一
-and 三): each good row becomes a pending application (channel 教育部门移交), decided by caseworkers like any other.
+and Henan 三): each good row is recorded as what it is, a registration handed over by the education department on
+its 移交日期 (default: the day the file was uploaded), in the graduate category, with no application and no
+commitment (``services.registration_hand_over``). First contact is due within 5 working days of the hand-over.
 
     batch = graduates_import(file=upload, user=request.user, run_now=False)   # checked now, processed by a job
 
 The file is checked cheaply and stored on a queued batch; the Celery job of every import (``batches``) reads it and
 hands its rows here chunk by chunk, each chunk committed, so an interrupted job resumes after the last chunk. Each
 row runs in its own savepoint, so a failing row never half-saves and never undoes another. A graduate who already
-has a pending application or an active registration is skipped, so importing the same list again creates nothing
-twice.
+has an active registration or a pending application is skipped and listed with why (the pending application is
+decided as usual); a row repeating an earlier one of the file is listed too (``people``). So importing the same
+list again creates nothing twice.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -30,20 +32,28 @@ from common.tables import (
     UNSAVABLE,
     Column,
     ImportFileError,
-    Outcome,
     Row,
     Table,
-    cell_text,
 )
 from common.validators import PHONE_MESSAGE, normalize_phone, validate_phone
-from offices.models import Office, Region
-from workdays.calendar import CalendarNotLoaded
+from offices.models import Region
 
 from ..idnumbers import citizen_id_key
-from ..models import CITIZEN_ID, Application, ImportBatch, Person, Registration
-from ..services import DuplicateApplication, PersonData, application_submit
-from .batches import ChunkHandler, ImportFlow, import_submit, register_flow
-from .cells import cell_citizen_id
+from ..models import CITIZEN_ID, ImportBatch
+from ..services import PersonData, RegistrationSkipped, registration_hand_over
+from .batches import ChunkHandler, ImportFlow, ImportOutcome, import_submit, register_flow
+from .cells import cell_citizen_id, cell_citizen_id_key
+from .people import (
+    REPEATED_ROW,
+    REPEATED_ROW_OTHER_NAME,
+    FirstRow,
+    Regions,
+    calendar_missing,
+    calendar_stops_the_file,
+    first_rows,
+    region_cell,
+    service_problems,
+)
 
 CHUNK_ROWS = 1000  # rows per committed transaction of the job at most (the batch page shows the progress)
 
@@ -77,9 +87,16 @@ GRADUATE_COLUMNS = [
         number_format=TEXT,
         width=24,
     ),
+    Column(
+        "handed_over_on",
+        ("移交日期",),
+        required=False,
+        hint=gettext_lazy("教育部门移交名单的日期，不填则为上传文件当日；首次联系时限自该日起算5个工作日"),
+        number_format=DATE,
+    ),
 ]
 
-# Service field names (ValidationError keys of application_submit / person_save) → column headers.
+# Service field names (ValidationError keys of registration_hand_over / person_save) → column headers.
 SERVICE_FIELDS = {
     "id_type": "身份证号",
     "id_number": "身份证号",
@@ -91,46 +108,8 @@ SERVICE_FIELDS = {
     "graduation_date": "毕业时间",
     "hukou_region": "户籍地行政区划代码",
     "region": "登记地行政区划代码",
+    "handed_over_on": "移交日期",
 }
-
-
-class _Regions:
-    """Region lookups by code, cached for the file."""
-
-    def __init__(self):
-        self._cache: dict[str, Region | None] = {}
-
-    def get(self, code: str) -> Region | None:
-        if code not in self._cache:
-            self._cache[code] = (
-                Region.objects.filter(code=code).first() if re.fullmatch(r"\d{6}", code) else None
-            )
-        return self._cache[code]
-
-
-def _region(row: Row, key: str, regions: _Regions) -> Region | None:
-    code = cell_text(row.raw(key))
-    if not code:
-        return None
-    region = regions.get(code)
-    if region is None:
-        row.problem(key, _("行政区划代码“%(code)s”不存在，请填写6位行政区划代码") % {"code": code[:20]})
-    return region
-
-
-def _calendar_missing(exc: ValidationError) -> bool:
-    """The service could not set the deadline: every row would fail alike, so the file is refused."""
-    return isinstance(exc.__cause__, CalendarNotLoaded) or getattr(exc, "code", None) == "calendar"
-
-
-def _service_problems(exc: ValidationError) -> list[tuple[str, str]]:
-    if hasattr(exc, "error_dict"):
-        return [
-            (SERVICE_FIELDS.get(key, ""), message)
-            for key, messages in exc.message_dict.items()
-            for message in messages
-        ]
-    return [("", message) for message in exc.messages]
 
 
 @dataclass
@@ -143,9 +122,10 @@ class _GraduateRow:
     phone: str
     hukou: Region | None
     region: Region | None
+    handed_over_on: date | None
 
 
-def _graduate_rows(table: Table, regions: _Regions) -> Iterator[Row | _GraduateRow]:
+def _graduate_rows(table: Table, regions: Regions) -> Iterator[Row | _GraduateRow]:
     """Each row of ``table`` in file order: a _GraduateRow when it is good, else the Row with its problems."""
     today = timezone.localdate()
     for row in table.each_row():
@@ -160,12 +140,17 @@ def _graduate_rows(table: Table, regions: _Regions) -> Iterator[Row | _GraduateR
             validate_phone(phone)
         except ValidationError:
             row.problem("phone", PHONE_MESSAGE)
-        hukou = _region(row, "hukou_region", regions)
-        region = _region(row, "region", regions)
+        hukou = region_cell(row, "hukou_region", regions)
+        region = region_cell(row, "region", regions)
+        handed_over_on = row.date("handed_over_on")
+        if handed_over_on and handed_over_on > today:
+            row.problem("handed_over_on", _("移交日期不能晚于今天"))
         if row.problems:
             yield row
         else:
-            yield _GraduateRow(row.number, id_number, name, school, graduated, phone, hukou, region)
+            yield _GraduateRow(
+                row.number, id_number, name, school, graduated, phone, hukou, region, handed_over_on
+            )
 
 
 def _key(row: _GraduateRow) -> str:
@@ -174,7 +159,7 @@ def _key(row: _GraduateRow) -> str:
 
 
 def graduates_import(*, file, user, run_now: bool = True) -> ImportBatch:
-    """Take the education department's graduate list (channel 教育部门移交); returns its batch.
+    """Take the education department's graduate list; returns its batch.
 
     The file is checked cheaply (type, size, columns: ImportFileError, nothing created) and stored on a queued
     batch. With ``run_now`` the rows are processed here (commands, tests); otherwise a Celery job does it (task
@@ -186,80 +171,70 @@ def graduates_import(*, file, user, run_now: bool = True) -> ImportBatch:
 def _start(batch: ImportBatch) -> ChunkHandler:
     """The chunk handler of one run over a graduate list (``batches.ChunkHandler``).
 
-    Each good row becomes a pending application, due in 3 working days like any other. The registration region
-    is the row's 登记地行政区划代码, else the importing office's region; the basis is 户籍地 when the person's
-    户籍地 lies in that region, else 常住地. A person with a pending application or an active registration is
-    skipped, so importing a list again creates nothing twice. When the working-day calendar does not cover the
-    deadline, the file is refused (ImportFileError: ops load the new year and upload again).
+    Each good row is a registration handed over by the education department (``registration_hand_over``) on the
+    row's 移交日期, else on the day the file was uploaded; its region is the row's 登记地行政区划代码, else the
+    importing office's region. Skipped, and listed with why: a person with an active registration or a pending
+    application, a row repeating an earlier row of the file (a bad row when the names differ). When the
+    working-day calendar does not reach a deadline after today, the file is refused (ImportFileError: ops load
+    the new year and upload again).
     """
     office, user = batch.office, batch.uploaded_by
-    regions = _Regions()
+    upload_day = timezone.localdate(batch.created_at)
+    regions = Regions()
+    first: dict | None = None
 
-    def handle(table: Table, start: int, outcome: Outcome, deadline: float) -> int:
+    def handle(table: Table, start: int, outcome: ImportOutcome, deadline: float) -> int:
+        nonlocal first
+        if first is None:  # the first row of each person in the whole file, once per run
+            first = first_rows(table, lambda row: cell_citizen_id_key(row.raw("id_number")))
         checked = list(_graduate_rows(replace(table, rows=table.rows[start : start + CHUNK_ROWS]), regions))
-        ids = {_key(item) for item in checked if isinstance(item, _GraduateRow)}
-        known = {
-            p.id_number: p
-            for p in Person.objects.filter(id_type=CITIZEN_ID, id_number__in=ids).select_related(
-                "hukou_region", "residence_region"
-            )
-        }
-        blocked = set(
-            Application.objects.filter(
-                person__in=known.values(), status=Application.Status.PENDING
-            ).values_list("person__id_number", flat=True)
-        ) | set(
-            Registration.objects.filter(
-                person__in=known.values(), status=Registration.Status.ACTIVE
-            ).values_list("person__id_number", flat=True)
-        )
         consumed = 0
         for item in checked:
             consumed += 1
             if isinstance(item, Row):
                 outcome.fail(item.number, item.problems)
-            elif _key(item) in blocked:
-                outcome.skipped += 1
+            elif (earlier := first.get(_key(item))) is not None and earlier.number != item.number:
+                _report_repeat(outcome, item, earlier)
             else:
-                try:
-                    with transaction.atomic():
-                        application_submit(
-                            person=_person_data(item),
-                            channel=Application.Channel.EDUCATION,
-                            basis=_basis(item, known.get(_key(item)), office),
-                            region=item.region or office.region,
-                            commitment_accepted=True,
-                            received_by=user,
-                            is_graduate=True,
-                            graduate_school=item.school,
-                            graduation_date=item.graduated,
-                            import_batch=batch,
-                        )
-                    outcome.created += 1
-                    blocked.add(_key(item))  # the same person further down the list
-                except DuplicateApplication:
-                    outcome.skipped += 1
-                except ValidationError as exc:
-                    if _calendar_missing(exc):
-                        raise ImportFileError(exc.messages[0]) from exc
-                    outcome.fail(item.number, _service_problems(exc))
-                except DataError:
-                    outcome.fail(item.number, [("", str(UNSAVABLE))])
+                hand_over(item, outcome)
             if time.monotonic() >= deadline:
                 break
         return consumed
 
+    def hand_over(item: _GraduateRow, outcome: ImportOutcome) -> None:
+        """One good row, in its own savepoint: created, skipped with why, or a bad row."""
+        try:
+            with transaction.atomic():
+                registration_hand_over(
+                    person=_person_data(item),
+                    region=office.region if item.region is None else item.region,
+                    handed_over_on=item.handed_over_on or upload_day,
+                    recorded_by=user,
+                    import_batch=batch,
+                    graduate_school=item.school,
+                    graduation_date=item.graduated,
+                )
+            outcome.created += 1
+        except RegistrationSkipped as exc:
+            outcome.skip(item.number, exc.messages[0])
+        except ValidationError as exc:
+            gap = calendar_missing(exc)
+            if gap is not None and calendar_stops_the_file(gap):
+                raise ImportFileError(exc.messages[0]) from exc
+            outcome.fail(item.number, service_problems(exc, lambda key: SERVICE_FIELDS.get(key, "")))
+        except DataError:
+            outcome.fail(item.number, [("", str(UNSAVABLE))])
+
     return handle
 
 
-def _basis(row: _GraduateRow, known: Person | None, office: Office) -> str:
-    hukou = row.hukou or (known.hukou_region if known else None)
-    region = row.region or office.region
-    return (
-        Application.Basis.HUKOU
-        if hukou is not None and hukou.is_within(region)
-        else Application.Basis.RESIDENCE
-    )
+def _report_repeat(outcome: ImportOutcome, item: _GraduateRow, earlier: FirstRow) -> None:
+    """A later row of a person the file already named: listed as skipped, or as a bad row if the names differ."""
+    if earlier.name != item.name:
+        message = REPEATED_ROW_OTHER_NAME % {"row": earlier.number, "first": earlier.name, "name": item.name}
+        outcome.fail(item.number, [("姓名", str(message))])
+    else:
+        outcome.skip(item.number, REPEATED_ROW % {"row": earlier.number}, "身份证号")
 
 
 def _person_data(row: _GraduateRow) -> PersonData:

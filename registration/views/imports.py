@@ -1,5 +1,6 @@
-"""Ops' imports: comparison records (信息比对) and the education department's graduate list, with the batch
-list, each batch's progress and per-row error report, and the xlsx templates. An upload is only checked cheaply
+"""Ops' imports: comparison records (信息比对), the education department's graduate list and existing
+registrations, with the batch list, each batch's progress, per-row error report and skipped rows, and the xlsx
+templates. An upload is only checked cheaply
 here and stored on a queued batch; a Celery job parses and processes it (``registration/imports/batches.py``).
 The work is in ``registration/imports/``, the forms in ``registration/forms.py``."""
 
@@ -26,6 +27,7 @@ from ..imports import (
     ImportFileError,
     comparison_import,
     graduates_import,
+    registrations_import,
     template_xlsx,
 )
 from ..models import ImportBatch
@@ -99,13 +101,41 @@ def import_graduates(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ImportFileError as exc:
             add_service_errors(form, exc, field="file")
         else:
-            messages.info(request, _("文件已上传，正在后台逐行生成申请；本页会自动刷新显示进度。"))
+            messages.info(request, _("文件已上传，正在后台逐行登记为教育部门移交；本页会自动刷新显示进度。"))
             return redirect("registration:import_detail", pk=batch.pk)
     form.focus_first()
     office = request.user.office
     return render(
         request,
         "registration/imports/graduates.html",
+        {"form": form, "default_region": office.region if office else None},
+    )
+
+
+@login_required
+@permission_required("registration.add_importbatch", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_registrations(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload the registrations an office made before it adopted the system (既有失业登记, Henan 三)."""
+    # A file is all this upload asks for, as for the graduate list: the same form.
+    form = (
+        GraduatesImportForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else GraduatesImportForm()
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = registrations_import(file=form.cleaned_data["file"], user=request.user, run_now=False)
+        except ImportFileError as exc:
+            add_service_errors(form, exc, field="file")
+        else:
+            messages.info(request, _("文件已上传，正在后台逐行导入既有失业登记；本页会自动刷新显示进度。"))
+            return redirect("registration:import_detail", pk=batch.pk)
+    form.focus_first()
+    office = request.user.office
+    return render(
+        request,
+        "registration/imports/registrations.html",
         {"form": form, "default_region": office.region if office else None},
     )
 
@@ -128,12 +158,14 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     errors = Paginator(batch.errors or [], ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    skips = Paginator(batch.skips or [], ERRORS_PER_PAGE).get_page(request.GET.get("skipped_page"))
     return render(
         request,
         "registration/imports/detail.html",
         {
             "batch": batch,
             "errors": errors,
+            "skips": skips,
             "earlier": earlier,
             "is_comparison": batch.kind in COMPARISON_KINDS,
         },
@@ -154,6 +186,7 @@ urlpatterns = [
     path("imports/", import_list, name="import_list"),
     path("imports/comparison/", import_comparison, name="import_comparison"),
     path("imports/graduates/", import_graduates, name="import_graduates"),
+    path("imports/registrations/", import_registrations, name="import_registrations"),
     path("imports/<int:pk>/", import_detail, name="import_detail"),
     path("imports/template/<str:kind>.xlsx", import_template, name="import_template"),
 ]

@@ -1,4 +1,5 @@
-"""Person search and the person page (the whole lifecycle as a timeline).
+"""Person search and the person page (the whole lifecycle as a timeline), and recording the commitment a
+handed-over or imported registration lacks.
 
 Document numbers stay out of URLs, sessions and caches: the search is a POST whose results are rendered at once
 (no redirect carrying the query), and a revealed number is rendered into that one response (``no-store``), never
@@ -9,14 +10,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from offices.auth import AuthenticatedHttpRequest
+from offices.scoping import get_in_scope_or_404
 
 from .. import services
 from ..forms import BundleOpenForm, BundleStatusForm, PersonSearchForm
@@ -45,8 +48,9 @@ def person_search_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _person_page(request: AuthenticatedHttpRequest, person: Person, *, revealed: str = "") -> HttpResponse:
     registrations = list(
         Registration.objects.filter(person=person)
-        .select_related("office")
+        .select_related("office", "region", "application", "commitment_recorded_by")
         .prefetch_related("bundle_requests")
+        .order_by("-registered_on", "-pk")
     )
     active = next((r for r in registrations if r.status == Registration.Status.ACTIVE), None)
     context = {
@@ -55,6 +59,7 @@ def _person_page(request: AuthenticatedHttpRequest, person: Person, *, revealed:
         "revealed": bool(revealed),
         "age": age_in_years(person.birth_date),
         "can_reveal": request.user.has_perm("registration.reveal_id_number"),
+        "can_record_commitment": request.user.has_perm("registration.change_registration"),
         "registrations": registrations,
         "active": active,
         "applications": person.applications.select_related("office").order_by("-submitted_at"),
@@ -96,8 +101,27 @@ def person_reveal(request: AuthenticatedHttpRequest, code) -> HttpResponse:
     return _person_page(request, person, revealed=number)
 
 
+@login_required
+@permission_required("registration.change_registration", raise_exception=True)
+@require_POST
+def registration_commitment(request: AuthenticatedHttpRequest, code) -> HttpResponse:
+    """记录告知承诺（本人已签署）: the person, at the counter, signed the commitment their registration lacks (handed
+    over by the education department, imported). Recorded once, by a caseworker of the registration's region."""
+    registration = get_in_scope_or_404(Registration.objects.select_related("person"), request.user, code=code)
+    try:
+        services.registration_record_commitment(registration=registration, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(
+            request, _("已记录：本人已签署告知承诺（%(number)s）。") % {"number": registration.number}
+        )
+    return redirect("registration:person_detail", code=registration.person.code)
+
+
 urlpatterns = [
     path("people/", person_search_view, name="person_search"),
     path("people/<uuid:code>/", person_detail, name="person_detail"),
     path("people/<uuid:code>/reveal/", person_reveal, name="person_reveal"),
+    path("registrations/<uuid:code>/commitment/", registration_commitment, name="registration_commitment"),
 ]

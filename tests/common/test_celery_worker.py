@@ -135,15 +135,17 @@ def test_it_records_beats_tick_when_the_worker_runs_the_heartbeat(celery_worker_
     assert wait_for(lambda: Heartbeat.objects.filter(name="beat").exists()), worker_log(celery_worker_process)
 
 
-def test_it_turns_an_uploaded_graduate_list_into_applications_in_the_worker(
+def test_it_records_an_uploaded_graduate_list_as_handed_over_registrations_in_the_worker(
     celery_worker_process, ops_jiaozuo
 ):
     from registration.imports import graduates_import
-    from registration.models import Application, ImportBatch
+    from registration.models import ImportBatch, Registration
     from tests.registration.test_imports import graduates, xlsx_file
 
     with transaction.atomic():
         batch = graduates_import(file=xlsx_file(graduates(3)), user=ops_jiaozuo, run_now=False)
     done = wait_for(lambda: ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.DONE)
     assert done, worker_log(celery_worker_process)
-    assert Application.objects.filter(import_batch=batch, channel=Application.Channel.EDUCATION).count() == 3
+    assert (
+        Registration.objects.filter(import_batch=batch, source=Registration.Source.HANDED_OVER).count() == 3
+    )

@@ -172,7 +172,7 @@ def test_it_keeps_an_online_applicant_from_moving_a_person_to_another_county(
     assert list(person_search(caseworker_wenxian, jiefang_person.id_number)) == [jiefang_person]
 
 
-def test_an_import_by_ops_of_another_city_cannot_rewrite_a_person(jiefang_person):
+def test_an_import_by_ops_of_another_city_cannot_rewrite_a_person(jiefang_person, caseworker_jiefang):
     zhengzhou = Office.objects.create(code="T410100", name="郑州市公共就业服务中心", region_id="410100")
     ops_zhengzhou = make_staff("ops_zz", zhengzhou, Role.OPS)
     rows = [
@@ -187,8 +187,11 @@ def test_an_import_by_ops_of_another_city_cannot_rewrite_a_person(jiefang_person
     rows[1][1] = "张三"
     batch = graduates_import(file=xlsx_file(rows, "名单2.xlsx"), user=ops_zhengzhou)
     assert batch.created_rows == 1
-    assert recorded(jiefang_person) == {**RECORDED, "region": "410802"}
-    assert jiefang_person.applications.get(import_batch=batch).region_id == "410100"
+    # Handed over to 郑州: the registering office now serves them (as a decision there would), but nothing
+    # recorded about them was rewritten; 解放区 still sees them through its application.
+    assert recorded(jiefang_person) == {**RECORDED, "region": "410100"}
+    assert jiefang_person.registrations.get(import_batch=batch).region_id == "410100"
+    assert list(person_search(caseworker_jiefang, jiefang_person.id_number)) == [jiefang_person]
 
 
 # ---- the pages -----------------------------------------------------------------------------------------

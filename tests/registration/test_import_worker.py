@@ -19,7 +19,7 @@ import pytest
 from django.db import transaction
 
 from registration.imports import graduates_import, import_batches_resume
-from registration.models import Application, ImportBatch
+from registration.models import ImportBatch, Registration
 from tests.conftest import test_database_url
 
 from .factories import citizen_id
@@ -125,4 +125,4 @@ def test_it_resumes_an_import_whose_worker_was_killed_with_nothing_lost_or_doubl
         0,
     )
     assert done.attempt == 2
-    assert Application.objects.filter(import_batch=batch).count() == total
+    assert Registration.objects.filter(import_batch=batch).count() == total

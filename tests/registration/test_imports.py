@@ -1,5 +1,6 @@
 """Ops imports: comparison records (信息比对) and the education department's graduate list, per-row error report,
-idempotence, file-level refusals, permissions and scoping."""
+idempotence, file-level refusals, permissions and scoping. (The graduates' own rules, handed over and not an
+application: tests/registration/test_handover.py; existing registrations: test_registration_import.py.)"""
 
 from __future__ import annotations
 
@@ -33,7 +34,14 @@ from registration.imports import (
 from registration.imports import batches as batches_module
 from registration.imports import comparison as comparison_flow
 from registration.imports import graduates as graduate_flow
-from registration.models import Application, ComparisonRecord, ImportBatch, Person, Verification
+from registration.models import (
+    Application,
+    ComparisonRecord,
+    ImportBatch,
+    Person,
+    Registration,
+    Verification,
+)
 from registration.tasks import process_import_batch
 from tests.conftest import make_staff
 
@@ -96,7 +104,7 @@ def graduates(n: int, start: int = 1) -> list[list]:
 # ---- graduates ----------------------------------------------------------------------------------------
 
 
-def test_it_turns_each_graduate_row_into_a_pending_education_application(ops_jiaozuo):
+def test_it_records_each_graduate_row_as_handed_over_by_the_education_department(ops_jiaozuo):
     batch = graduates_import(file=xlsx_file(graduates(3)), user=ops_jiaozuo)
 
     assert (batch.kind, batch.total_rows, batch.created_rows, batch.skipped_rows, batch.error_rows) == (
@@ -108,19 +116,18 @@ def test_it_turns_each_graduate_row_into_a_pending_education_application(ops_jia
     )
     assert batch.office == ops_jiaozuo.office and batch.uploaded_by == ops_jiaozuo
     assert batch.file_name == "名单.xlsx" and len(batch.sha256) == 64
-    apps = Application.objects.filter(import_batch=batch).select_related("person")
-    assert apps.count() == 3
-    app = apps.get(person__id_number=make_id(1))
-    assert app.status == Application.Status.PENDING
-    assert app.channel == Application.Channel.EDUCATION
-    assert app.is_graduate and app.graduate_school == "河南理工大学"
-    assert app.graduation_date == date(2025, 6, 30)
-    assert app.region_id == "410800"  # the importing office's region by default
-    assert app.received_by == ops_jiaozuo
-    assert app.basis == Application.Basis.RESIDENCE  # no 户籍地 given
-    assert app.person.name == "毕业生1" and app.person.phone == "13903910000"
-    assert app.due_at > app.submitted_at  # 3 working days, like any application
-    assert app.verifications.get().outcome == Verification.Outcome.NO_RECORD
+    registrations = Registration.objects.filter(import_batch=batch).select_related("person")
+    assert registrations.count() == 3
+    reg = registrations.get(person__id_number=make_id(1))
+    assert reg.source == Registration.Source.HANDED_OVER and reg.status == Registration.Status.ACTIVE
+    assert reg.channel == Application.Channel.EDUCATION
+    assert reg.is_graduate and reg.graduate_school == "河南理工大学"
+    assert reg.graduation_date == date(2025, 6, 30)
+    assert reg.region_id == "410800"  # the importing office's region by default
+    assert reg.recorded_by == ops_jiaozuo
+    assert reg.handed_over_on == reg.registered_on == timezone.localdate()  # no 移交日期: the upload day
+    assert reg.person.name == "毕业生1" and reg.person.phone == "13903910000"
+    assert not Application.objects.exists()  # nobody applied
 
 
 def test_it_is_idempotent_when_the_same_graduate_file_is_imported_twice(ops_jiaozuo, monkeypatch):
@@ -128,14 +135,16 @@ def test_it_is_idempotent_when_the_same_graduate_file_is_imported_twice(ops_jiao
     upload = xlsx_file(graduates(4))
     content = upload.read()
     first = graduates_import(file=SimpleUploadedFile(upload.name, content), user=ops_jiaozuo)
-    count = Application.objects.count()
+    count = Registration.objects.count()
 
     second = graduates_import(file=SimpleUploadedFile(upload.name, content), user=ops_jiaozuo)
 
     assert first.created_rows == 4
     assert (second.total_rows, second.created_rows, second.skipped_rows, second.error_rows) == (4, 0, 4, 0)
     assert second.errors == []
-    assert Application.objects.count() == count
+    assert [s["row"] for s in second.skips] == [2, 3, 4, 5]  # each skipped row listed, with why
+    assert all(s["message"].startswith("已有有效的失业登记 DJ") for s in second.skips)
+    assert Registration.objects.count() == count
     assert second.sha256 == first.sha256
 
 
@@ -179,14 +188,14 @@ def test_it_reports_bad_rows_by_row_number_and_field_and_keeps_the_good_rows(
     assert "校验码" in messages[3]
     assert "空格" in messages[7]
     assert set(
-        Application.objects.filter(import_batch=batch).values_list("person__id_number", flat=True)
+        Registration.objects.filter(import_batch=batch).values_list("person__id_number", flat=True)
     ) == {
         make_id(1),
         make_id(6),
     }
     assert not Person.objects.filter(id_number__in=[make_id(3), make_id(4), make_id(5)]).exists()
-    eighth = Application.objects.get(person__id_number=make_id(6))
-    assert eighth.region_id == "410802" and eighth.basis == Application.Basis.HUKOU
+    eighth = Registration.objects.get(person__id_number=make_id(6))
+    assert eighth.region_id == "410802" and eighth.person.hukou_region_id == "410802"
     assert eighth.office.region_id == "410802"
 
 
@@ -208,8 +217,12 @@ def test_it_skips_a_graduate_who_already_applied_at_the_counter(ops_jiaozuo, cas
     batch = graduates_import(file=xlsx_file(graduates(2)), user=ops_jiaozuo)
 
     assert (batch.created_rows, batch.skipped_rows, batch.error_rows) == (1, 1, 0)
+    assert batch.skips == [
+        {"row": 2, "field": "", "message": f"已有待办申请 {existing.number}，请在申请中办理"}
+    ]
     person = Person.objects.get(id_number=make_id(1))
     assert person.region_id == "410802" and person.address == "解放路1号"  # the skipped row changed nothing
+    assert person.phone == "" and not person.registrations.exists()
     assert person.applications.get() == existing
 
 
@@ -234,7 +247,7 @@ def test_it_keeps_what_the_list_does_not_say_about_a_known_person(ops_jiaozuo, c
 def test_it_records_who_imported_in_the_history(ops_jiaozuo):
     batch = graduates_import(file=xlsx_file(graduates(1)), user=ops_jiaozuo)
 
-    event = history_for(Application.objects.get(import_batch=batch))[0]
+    event = history_for(Registration.objects.get(import_batch=batch))[0]
     assert event["label"] == "insert"
     assert event["user_id"] == ops_jiaozuo.pk
     assert event["source"] == "import:graduates"
@@ -439,7 +452,7 @@ def test_it_refuses_too_many_rows_and_too_big_a_file(ops_jiaozuo, monkeypatch):
     assert [(b.status, "超过3行" in b.failure, b.content) for b in ImportBatch.objects.all()] == [
         (ImportBatch.Status.FAILED, True, None)
     ] * 2
-    assert not Application.objects.exists()
+    assert not Registration.objects.exists()
     assert not ComparisonRecord.objects.exists()
 
 
@@ -456,10 +469,10 @@ def test_it_processes_an_uploaded_graduate_list_in_a_background_job(client, ops_
     batch = ImportBatch.objects.get()
     assert response.redirect_chain[-1][0] == reverse("registration:import_detail", args=[batch.pk])
     html = response.content.decode()
-    assert "正在后台逐行生成申请" in html and "排队中" in html
+    assert "正在后台逐行登记为教育部门移交" in html and "排队中" in html
     assert '<meta http-equiv="refresh" content="3">' in html  # the page follows the job
     assert batch.status == ImportBatch.Status.QUEUED and batch.content
-    assert not Application.objects.exists()
+    assert not Registration.objects.exists()
 
     process_import_batch(batch.pk)  # the Celery task's body, as the worker runs it after commit
     process_import_batch(batch.pk)  # delivered twice: nothing more happens
@@ -467,7 +480,7 @@ def test_it_processes_an_uploaded_graduate_list_in_a_background_job(client, ops_
     batch.refresh_from_db()
     assert (batch.status, batch.processed_rows, batch.created_rows) == (ImportBatch.Status.DONE, 2, 2)
     assert batch.content is None
-    assert Application.objects.filter(import_batch=batch).count() == 2
+    assert Registration.objects.filter(import_batch=batch).count() == 2
     html = client.get(reverse("registration:import_detail", args=[batch.pk])).content.decode()
     assert "已完成" in html and "http-equiv" not in html
     assert history_for(batch)[0]["user_id"] == ops_jiaozuo.pk
@@ -511,7 +524,7 @@ def test_it_resumes_a_batch_whose_worker_died_after_the_last_committed_chunk(
     batch.refresh_from_db()
     assert (batch.status, batch.processed_rows, batch.created_rows, batch.skipped_rows) == ("done", 5, 5, 0)
     assert batch.attempt == 2
-    assert Application.objects.filter(import_batch=batch).count() == 5
+    assert Registration.objects.filter(import_batch=batch).count() == 5
 
 
 def test_it_shows_the_error_table_on_the_batch_page(client, ops_jiaozuo):
@@ -545,13 +558,15 @@ def test_it_forbids_imports_to_users_without_the_ops_role(client, caseworker_jie
             reverse("registration:import_list"),
             reverse("registration:import_comparison"),
             reverse("registration:import_graduates"),
+            reverse("registration:import_registrations"),
             reverse("registration:import_template", args=["graduates"]),
+            reverse("registration:import_template", args=["registrations"]),
         ):
             assert client.get(url).status_code == 403, url
         response = client.post(reverse("registration:import_graduates"), {"file": xlsx_file(graduates(1))})
         assert response.status_code == 403
     assert not ImportBatch.objects.exists()
-    assert not Application.objects.exists()
+    assert not Registration.objects.exists()
 
 
 def test_it_sends_an_anonymous_visitor_to_the_login_page(client):
@@ -636,7 +651,7 @@ def test_it_asks_for_a_file_when_none_was_chosen(client, ops_jiaozuo):
 
 
 def test_it_refuses_the_whole_graduate_file_when_the_calendar_does_not_reach_the_deadline(ops_jiaozuo):
-    # Submitted on 2026-12-29: the third working day falls in 2027, a year the calendar does not hold yet.
+    # Handed over on 2026-12-29: the fifth working day falls in 2027, a year the calendar does not hold yet.
     with time_machine.travel(datetime(2026, 12, 29, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
         with pytest.raises(ImportFileError, match="工作日历"):
             graduates_import(file=xlsx_file(graduates(2)), user=ops_jiaozuo)
@@ -644,7 +659,7 @@ def test_it_refuses_the_whole_graduate_file_when_the_calendar_does_not_reach_the
     batch = ImportBatch.objects.get()  # kept, failed, with the reason for ops
     assert batch.status == ImportBatch.Status.FAILED and "工作日历" in batch.failure
     assert batch.content is None
-    assert not Application.objects.exists()
+    assert not Registration.objects.exists()
     assert not Person.objects.exists()
 
 
@@ -765,7 +780,7 @@ def test_it_commits_nothing_more_for_a_job_whose_batch_was_taken_over(ops_jiaozu
 
     batch.refresh_from_db()
     assert (batch.status, batch.processed_rows, batch.created_rows) == ("running", 2, 2)
-    assert Application.objects.filter(import_batch=batch).count() == 2  # the second chunk rolled back
+    assert Registration.objects.filter(import_batch=batch).count() == 2  # the second chunk rolled back
 
 
 def test_it_commits_a_long_chunk_early_so_that_the_batch_keeps_its_heartbeat(ops_jiaozuo, monkeypatch):

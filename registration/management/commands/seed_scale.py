@@ -112,7 +112,8 @@ APPLICATION_COLUMNS = (
 ).split()
 REGISTRATION_COLUMNS = (
     "id created_at updated_at code number person_id application_id office_id region_id registered_on "
-    "registered_by_id first_contact_due_at status ended_on"
+    "registered_by_id first_contact_due_at status ended_on channel commitment_at commitment_recorded_by_id "
+    "draws_unemployment_subsidy"
 ).split()
 
 
@@ -432,7 +433,9 @@ def seed_people(
         big = n >= DEFER_INDEXES_MIN_ROWS and n >= cursor.fetchone()[0] // 2
 
         apps: list[tuple] = []  # (person_id, county, status, submitted_at) for the second COPY
-        registrations: list[tuple] = []  # (person_id, application_id, office_id, county, decided_at)
+        # (person_id, application_id, office_id, county, decided_at, channel, commitment_at, its recorder, subsidy):
+        # a decided registration carries its application's channel, commitment and categories.
+        registrations: list[tuple] = []
         with history_triggers_off(cursor), deferred_secondary_indexes(cursor, tables, big, log):
             t0 = time.perf_counter()
             person = plan.person
@@ -504,6 +507,9 @@ def seed_people(
                     decided = None
                     if status != PENDING:
                         decided = min(submitted + timedelta(minutes=minutes[a]), now)
+                    channel = COUNTER if counter else ONLINE
+                    basis = HUKOU if rand() < 0.8 else RESIDENCE
+                    subsidy = rand() < 0.1
                     write(
                         (
                             app_ids[a],
@@ -512,9 +518,9 @@ def seed_people(
                             _uuid_hex(uuid_rng),
                             f"SQ{submitted:%Y%m%d}{app_numbers[a] % 10**8:08d}",
                             person_id,
-                            COUNTER if counter else ONLINE,
+                            channel,
                             None,
-                            HUKOU if rand() < 0.8 else RESIDENCE,
+                            basis,
                             county,
                             office_id,
                             status,
@@ -527,7 +533,7 @@ def seed_people(
                             False,
                             "",
                             None,
-                            rand() < 0.1,
+                            subsidy,
                             "",
                             "",
                             None,
@@ -541,7 +547,19 @@ def seed_people(
                         + extra
                     )
                     if status == REGISTERED:
-                        registrations.append((person_id, app_ids[a], office_id, county, decided))
+                        registrations.append(
+                            (
+                                person_id,
+                                app_ids[a],
+                                office_id,
+                                county,
+                                decided,
+                                channel,
+                                submitted,
+                                clerk,
+                                subsidy,
+                            )
+                        )
             result.applications = len(apps)
             log(f"copied {len(apps)} applications in {time.perf_counter() - t0:.1f}s")
 
@@ -551,7 +569,7 @@ def seed_people(
                 f"COPY {tables[2]} ({', '.join(REGISTRATION_COLUMNS + more)}) FROM STDIN"
             ) as copy:
                 write = copy.write_row
-                for r, (person_id, app_id, office_id, county, decided) in enumerate(registrations):
+                for r, (person_id, app_id, office_id, county, decided, *carried) in enumerate(registrations):
                     on = decided.date()
                     write(
                         (
@@ -569,6 +587,7 @@ def seed_people(
                             due5[on],
                             ACTIVE,
                             None,
+                            *carried,  # channel, commitment_at, commitment_recorded_by_id, subsidy
                         )
                         + extra
                     )
