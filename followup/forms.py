@@ -69,7 +69,9 @@ class ContactForm(FocusFirstMixin, PlainMessagesMixin, forms.Form):
     )
     work_time = forms.ChoiceField(label=_("用工形式"), required=False, choices=_blank() + WorkTime.choices)
     available_from = forms.DateField(
-        label=_("可到岗时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("可到岗时间"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     wants_training = forms.BooleanField(label=_("有培训意愿"), required=False)
     training_interest = forms.CharField(label=_("希望参加的培训"), max_length=100, required=False)
@@ -197,7 +199,9 @@ class TierForm(FocusFirstMixin, PlainMessagesMixin, forms.Form):
 class ServiceForm(FocusFirstMixin, PlainMessagesMixin, forms.Form):
     service = forms.ModelChoiceField(label=_("服务项目"), queryset=Service.objects.filter(active=True))
     delivered_on = forms.DateField(
-        label=_("服务日期"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("服务日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
     employer = forms.CharField(
         label=_("推荐单位"), max_length=100, required=False, help_text=_("职业介绍时填写")
