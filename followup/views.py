@@ -212,6 +212,8 @@ def _case_page(request: AuthenticatedHttpRequest, case: Case, **forms: Any) -> H
     for key in ("contact_form", "tier_form", "service_form"):
         if key in forms:
             forms[key].focus_first()
+    if not forms and first and context["active"]:
+        contact_form.focus_first()  # the first contact is what this page is opened for
     return render(request, "followup/case.html", context, status=400 if forms else 200)
 
 
