@@ -116,6 +116,20 @@ def followup_counts(followups: QuerySet[MonthlyFollowUp]) -> dict[str, int]:
     )
 
 
+def followups_by_caseworker(followups: QuerySet[MonthlyFollowUp]) -> list[dict[str, Any]]:
+    """A month's follow-ups per responsible caseworker: how many, open, done (one query)."""
+    rows: list[Any] = list(  # TypedDicts of values()
+        followups.order_by()
+        .values("case__responsible_id", "case__responsible__username", "case__responsible__handler_name")
+        .annotate(
+            total=Count("pk"),
+            open=Count("pk", filter=Q(status=MonthlyFollowUp.Status.OPEN)),
+            done=Count("pk", filter=Q(status=MonthlyFollowUp.Status.DONE)),
+        )
+    )
+    return sorted(rows, key=lambda r: (-r["open"], r["case__responsible__username"]))
+
+
 def exit_proposals(user) -> QuerySet[MonthlyFollowUp]:
     """Follow-ups whose outcome proposes an exit (found work → 11, started a business → 12) on registrations still
     active in the user's scope: for the deregistration stage, which decides."""

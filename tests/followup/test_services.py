@@ -382,3 +382,30 @@ def test_could_not_be_reached_needs_a_failed_attempt_in_the_month_and_none_reach
             followup=followup, user=caseworker_jiefang, note="三次未接"
         )
         assert (followup.status, followup.outcome) == ("done", FollowUpOutcome.UNREACHABLE)
+
+
+def test_the_applicant_sees_the_services_and_policies_without_internal_notes(
+    caseworker_jiefang, office_jiefang
+):
+    from followup.selectors import public_services
+
+    registration = registered(caseworker_jiefang)
+    case = case_of(registration)
+    services.service_record(
+        case=case,
+        user=caseworker_jiefang,
+        service=Service.objects.get(kind=ServiceKind.JOB_REFERRAL),
+        delivered_on=timezone.localdate(),
+        employer="某物流公司",
+        position="分拣员",
+        outcome="已面试",
+        internal_note="本人对夜班有顾虑",
+    )
+    policy = Policy.objects.create(name="创业担保贷款", summary="...")
+    services.policy_introduce(case=case, user=caseworker_jiefang, policy=policy, note="内部：下次再问")
+    shown = public_services(registration)
+    assert {(s.name, s.detail) for s in shown} == {
+        ("职业介绍", "某物流公司 · 分拣员 · 已面试"),
+        ("政策介绍：创业担保贷款", "已介绍"),
+    }
+    assert not any("顾虑" in s.detail or "内部" in s.detail or "李经办" in s.detail for s in shown)

@@ -244,3 +244,45 @@ def test_the_home_panel_links_each_number_to_its_list(client, caseworker_jiefang
     assert 'id="panel-followup"' in html
     assert f'href="{FIRST}?due=overdue"' in html and f'href="{MONTHLY}?status=open"' in html
     assert '<strong id="first-total">1</strong>' in html
+
+
+def test_a_supervisor_sees_the_months_follow_ups_by_caseworker(
+    client, supervisor_jiaozuo, caseworker_jiefang, caseworker_wenxian, office_jiefang, office_wenxian
+):
+    at = datetime(2026, 10, 12, 10, tzinfo=SH)
+    registered(caseworker_jiefang, at=at, name="解放人")
+    registered(caseworker_wenxian, region="410825", at=at, name="温县人")
+    with time_machine.travel(datetime(2026, 11, 16, 10, tzinfo=SH)):
+        followup_open_month(2026, 11)
+        client.force_login(supervisor_jiaozuo)
+        html = client.get(MONTHLY).content.decode()
+        assert "按责任经办人" in html and "李经办" in html and "王经办" in html
+        assert "解放人" in html and "温县人" in html
+        mine = client.get(MONTHLY, {"responsible": caseworker_wenxian.pk}).content.decode()
+        assert "温县人" in mine and "解放人" not in mine
+        client.force_login(caseworker_jiefang)
+        own = client.get(MONTHLY).content.decode()
+        assert "解放人" in own and "温县人" not in own and "按责任经办人" not in own
+
+
+def test_this_months_list_makes_no_query_per_row(client, caseworker_jiefang, office_jiefang):
+    at = datetime(2026, 10, 12, 10, tzinfo=SH)
+    registered(caseworker_jiefang, at=at, name="一")
+    with time_machine.travel(datetime(2026, 11, 16, 10, tzinfo=SH)):
+        followup_open_month(2026, 11)
+        client.force_login(caseworker_jiefang)
+        client.get(MONTHLY)
+        with CaptureQueriesContext(connection) as one:
+            client.get(MONTHLY)
+    for i in range(5):
+        registered(caseworker_jiefang, at=at, name=f"多{i}")
+    with time_machine.travel(datetime(2026, 11, 16, 10, 10, tzinfo=SH)):
+        followup_open_month(2026, 11)
+        with CaptureQueriesContext(connection) as many:
+            html = client.get(MONTHLY).content.decode()
+    assert "多4" in html
+
+    def reads(queries):  # the session's own save after the clock moved is not the list's
+        return [q for q in queries.captured_queries if "followup_" in q["sql"] or "registration_" in q["sql"]]
+
+    assert len(reads(many)) == len(reads(one))
