@@ -286,3 +286,31 @@ def test_this_months_list_makes_no_query_per_row(client, caseworker_jiefang, off
         return [q for q in queries.captured_queries if "followup_" in q["sql"] or "registration_" in q["sql"]]
 
     assert len(reads(many)) == len(reads(one))
+
+
+def test_the_writes_on_a_follow_up_or_an_introduction_keep_to_the_region(
+    client, caseworker_jiefang, caseworker_wenxian, ops_jiaozuo, office_jiefang
+):
+    from followup.models import Policy, PolicyIntroduction
+    from followup.services import policy_introduce
+
+    registration = registered(caseworker_jiefang, at=datetime(2026, 10, 12, 10, tzinfo=SH))
+    followup_open_month(2026, 11)
+    case = case_of(registration)
+    introduction = policy_introduce(
+        case=case, user=caseworker_jiefang, policy=Policy.objects.create(name="职业培训补贴", summary="...")
+    )
+    urls = [
+        reverse("followup:unreachable", args=[MonthlyFollowUp.objects.get().pk]),
+        reverse("followup:policy_status", args=[introduction.pk]),
+    ]
+    for url in urls:
+        assert client.post(url).status_code == 302  # anonymous: to the login page
+    client.force_login(ops_jiaozuo)
+    assert [client.post(url).status_code for url in urls] == [403, 403]
+    client.force_login(caseworker_wenxian)
+    assert [client.post(url, {"status": "applied"}).status_code for url in urls] == [404, 404]
+    client.force_login(caseworker_jiefang)
+    assert [client.get(url).status_code for url in urls] == [405, 405]
+    client.post(urls[1], {"status": "applied"})
+    assert PolicyIntroduction.objects.get().status == "applied"
