@@ -27,5 +27,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("registration.urls")),
+    path("", include("followup.urls")),
     path("apply/", include("registration.urls_public")),
 ]

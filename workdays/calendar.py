@@ -82,6 +82,24 @@ def deadline_at(start: date | datetime, n: int) -> datetime:
     return datetime.combine(add_workdays(start, n), END_OF_DAY, tzinfo=SHANGHAI)
 
 
+def last_workday_of_month(year: int, month: int) -> date:
+    """The last working day of ``month`` (the monthly follow-up is due by it, notice 四); raises
+    CalendarNotLoaded unless every day of that month is in the calendar.
+
+    >>> last_workday_of_month(2026, 9)  # Wednesday 09-30 (the National Day holiday starts on 10-01)
+    datetime.date(2026, 9, 30)
+    """
+    first = date(year, month, 1)
+    after = date(year + month // 12, month % 12 + 1, 1)
+    days = CalendarDay.objects.filter(date__gte=first, date__lt=after)
+    if days.count() != (after - first).days:
+        raise CalendarNotLoaded(_first_missing_day(first - timedelta(days=1), after - timedelta(days=1)))
+    last = days.filter(is_workday=True).order_by("-date").values_list("date", flat=True).first()
+    if last is None:  # a month without a working day does not exist in any official calendar
+        raise CalendarNotLoaded(first)
+    return last
+
+
 def workdays_between(start: date, end: date) -> int:
     """Working days in (start, end]: how many working days have passed since ``start`` by ``end``."""
     if end <= start:

@@ -5,7 +5,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workdays.calendar import CalendarNotLoaded, add_workdays, deadline_at, is_workday, workdays_between
+from workdays.calendar import (
+    CalendarNotLoaded,
+    add_workdays,
+    deadline_at,
+    is_workday,
+    last_workday_of_month,
+    workdays_between,
+)
 from workdays.models import CalendarDay
 from workdays.services import calendar_load_year
 
@@ -135,3 +142,28 @@ def test_it_holds_every_year_the_package_knows():
     years = {d.year for d in CalendarDay.objects.dates("date", "year")}
     assert set(range(2004, 2027)) <= years
     assert CalendarDay.objects.filter(date__year=2026).count() == 365
+
+
+def test_it_finds_the_last_working_day_of_a_month():
+    assert last_workday_of_month(2026, 9) == date(2026, 9, 30)  # Wednesday, before the National Day holiday
+    assert last_workday_of_month(2026, 10) == date(2026, 10, 30)  # Saturday 10-31 is off
+    assert last_workday_of_month(2026, 12) == date(2026, 12, 31)
+
+
+def test_the_last_working_day_of_a_month_can_be_an_adjusted_saturday():
+    # 2026: Saturday 02-28 is worked (调休 after the Spring Festival).
+    assert CalendarDay.objects.get(date=date(2026, 2, 28)).kind == CalendarDay.Kind.ADJUSTED_WORKDAY
+    assert last_workday_of_month(2026, 2) == date(2026, 2, 28)
+
+
+def test_it_refuses_the_last_working_day_of_a_month_beyond_the_calendar():
+    with pytest.raises(CalendarNotLoaded) as exc:
+        last_workday_of_month(2027, 1)
+    assert exc.value.day == date(2027, 1, 1)
+
+
+def test_it_refuses_a_month_the_calendar_holds_only_in_part():
+    CalendarDay.objects.filter(date=date(2026, 12, 15)).delete()
+    with pytest.raises(CalendarNotLoaded) as exc:
+        last_workday_of_month(2026, 12)
+    assert exc.value.day == date(2026, 12, 15)
