@@ -45,6 +45,7 @@ class Scenario:
     setup: Callable[[BenchContext], Step]
     target_ms_p95: float | None
     description: str = ""
+    max_iterations: int | None = None  # a scenario whose one run takes seconds times at most this many runs
 
 
 @dataclass
@@ -97,13 +98,18 @@ class Result:
 REGISTRY: dict[str, Scenario] = {}
 
 
-def scenario(name: str, *, target_ms_p95: float | None = None, description: str = ""):
-    """Register ``setup`` as the benchmark scenario ``name`` (dotted, app first: "registration.person_by_id")."""
+def scenario(
+    name: str, *, target_ms_p95: float | None = None, description: str = "", max_iterations: int | None = None
+):
+    """Register ``setup`` as the benchmark scenario ``name`` (dotted, app first: "registration.person_by_id").
+    ``max_iterations`` caps the timed runs (and makes one warm-up run) for a scenario whose run takes seconds."""
 
     def register(setup: Callable[[BenchContext], Step]) -> Callable[[BenchContext], Step]:
         if name in REGISTRY and REGISTRY[name].setup is not setup:
             raise ValueError(f"benchmark scenario {name!r} registered twice")
-        REGISTRY[name] = Scenario(name, setup, target_ms_p95, description or (setup.__doc__ or "").strip())
+        REGISTRY[name] = Scenario(
+            name, setup, target_ms_p95, description or (setup.__doc__ or "").strip(), max_iterations
+        )
         return setup
 
     return register
@@ -137,6 +143,8 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def run_scenario(sc: Scenario, *, iterations: int, warmup: int, seed: int = 2020) -> Result:
+    if sc.max_iterations is not None:
+        iterations, warmup = min(iterations, sc.max_iterations), min(warmup, 1)
     result = Result(sc.name, sc.description, sc.target_ms_p95)
     try:
         step = sc.setup(

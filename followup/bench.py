@@ -105,8 +105,8 @@ def first_contacts_page(ctx: BenchContext):
 @scenario(
     "followup.monthly_open",
     target_ms_p95=60_000,
-    description="the monthly job for every active registration (INSERT … SELECT, rolled back after each run); "
-    "run it alone: --scenario followup.monthly_open --iterations 5 --warmup 1",
+    description="the monthly job for every active registration (INSERT … SELECT, rolled back after each run)",
+    max_iterations=5,
 )
 def monthly_open(ctx: BenchContext):
     if ctx.calls > MONTHLY_RUNS:

@@ -244,7 +244,7 @@ def _monthly(rng: random.Random, case: Case, user, months: list[date], today: da
             contact_record(case=case, user=user, data=data)
         else:
             roll = rng.random()
-            if roll < 0.12:
+            if roll < 0.12 and not _reached_in(case, month):
                 contact_record(case=case, user=user, data=_failed(rng, at))
                 followup_close_unreachable(followup=followup, user=user, note=DEMO_NOTE)
                 continue
@@ -266,6 +266,13 @@ def _monthly(rng: random.Random, case: Case, user, months: list[date], today: da
                 return  # proposed for exit: the deregistration stage's turn
 
 
+def _reached_in(case: Case, month: date) -> bool:
+    """Whether ``case`` already has a reached contact in ``month`` (its first contact may fall in it): such a
+    month cannot be closed as "could not be reached"."""
+    next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return case.attempts.filter(reached=True, at__date__gte=month, at__date__lt=next_month).exists()
+
+
 def _open_months(since: date, today: date) -> None:
     """The monthly job's work for every month since ``since`` (as if it had run then)."""
     for month in _months_since(since, today):
@@ -282,7 +289,7 @@ def load_demo_followup() -> int:
     today = timezone.localdate()
     touched = set(Case.objects.filter(attempts__isnull=False).values_list("pk", flat=True).distinct())
     registrations = list(
-        Registration.objects.filter(status=Registration.Status.ACTIVE)
+        Registration.objects.filter(status=Registration.Status.ACTIVE, registered_by__isnull=False)
         .exclude(pk__in=touched)
         .select_related("registered_by", "application")
         .order_by("registered_on", "number")

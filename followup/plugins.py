@@ -46,5 +46,7 @@ plugin = Plugin(
     },
     home_panels=["followup.home.followup_panel"],
     timeline_providers=["followup.selectors.followup_timeline"],
+    person_sections=["followup.selectors.person_section"],
+    progress_providers=["followup.selectors.public_services"],
     demo_data="followup.demo.load_demo_followup",
 )

@@ -403,3 +403,19 @@ def public_services(registration: Registration) -> list[PublicService]:
             )
         )
     return sorted(rows, key=lambda r: r.on, reverse=True)
+
+
+def person_section(request, person: Person) -> tuple[str, dict[str, Any]] | None:
+    """The follow-up section of the person page (portal plugin ``person_sections``): for each of the person's
+    registrations in the user's scope, the responsible caseworker, the tier, the first contact and the streaks,
+    with a link to the follow-up page."""
+    if not request.user.has_perm("followup.view_case"):
+        return None
+    cases = scope_by_region(
+        Case.objects.filter(registration__person=person).select_related("registration", "responsible"),
+        request.user,
+    ).order_by("-registration__registered_on")
+    rows = [{"case": case, **exit_streaks(case)} for case in cases]
+    if not rows:
+        return None
+    return "followup/person_section.html", {"rows": rows}

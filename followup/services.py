@@ -115,7 +115,12 @@ _CASE_COLUMNS = (
     "registration_id, region_id, responsible_id, first_contact_due_at, first_contact_at, tier, plan, "
     "created_at, updated_at"
 )
-_CASE_SELECT = "r.id, r.region_id, r.registered_by_id, r.first_contact_due_at, NULL, '', '', now(), now()"
+# Responsible by default: the caseworker who registered the person; for a graduate handed over or a registration
+# imported (no decision here), whoever entered it, until a supervisor hands the case to a caseworker.
+_CASE_SELECT = (
+    "r.id, r.region_id, COALESCE(r.registered_by_id, r.recorded_by_id), r.first_contact_due_at, NULL, '', '', "
+    "now(), now()"
+)
 
 
 def _insert_cases(condition: str, params: Mapping[str, Any]) -> int:
@@ -139,7 +144,7 @@ def cases_open(*, recent: bool = False) -> int:
     """Open the follow-up case of every active registration that has none; returns how many were opened.
 
     ``recent``: only registrations created within ``RECENT_CASES`` (the every-minute sweep, on the partial index
-    ``followup_registration_active_created``); the daily run covers all (an imported registration included).
+    ``registration_reg_active_new``); the daily run covers all (an imported registration included).
     """
     condition = "r.status = %(active)s"
     params: dict[str, Any] = {"active": Registration.Status.ACTIVE.value}

@@ -22,6 +22,9 @@ what it adds to the shared pages, and the site shell reads the declarations of e
   every ``migrate`` (together with the shared apps' own, ``offices.roles.ROLE_PERMISSIONS``).
 - **home_panels**, **timeline_providers**, **demo_data**: dotted paths, imported on first use so that a
   plugins module stays cheap to import and free of import cycles.
+- **person_sections**: ``(request, person) -> (template, context) | None``, a section of the person page.
+- **progress_providers**: ``(registration) -> list`` of items with ``on`` (a date), ``name`` and ``detail``: what
+  the applicant's online progress page shows of the service they got (notice 六 "服务提供"; nothing internal).
 
 Periodic jobs are declared in ``<app>/jobs.py`` (``common.jobs.job``) and benchmark scenarios in
 ``<app>/bench.py``; everything else a stage adds to the shared pages is declared here. Declarations are read
@@ -40,6 +43,7 @@ from typing import Any
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string, module_has_submodule
 
@@ -70,6 +74,8 @@ class Plugin:
     role_permissions: Mapping[str, Iterable[str]] = field(default_factory=dict)
     home_panels: Iterable[str] = ()
     timeline_providers: Iterable[str] = ()
+    person_sections: Iterable[str] = ()
+    progress_providers: Iterable[str] = ()
     demo_data: str | None = None
     app_label: str = ""  # filled in by discovery
 
@@ -91,6 +97,8 @@ def plugins() -> tuple[Plugin, ...]:
                 role_permissions={str(role): tuple(perms) for role, perms in plugin.role_permissions.items()},
                 home_panels=tuple(plugin.home_panels),
                 timeline_providers=tuple(plugin.timeline_providers),
+                person_sections=tuple(plugin.person_sections),
+                progress_providers=tuple(plugin.progress_providers),
                 demo_data=plugin.demo_data,
                 app_label=config.label,
             )
@@ -127,6 +135,27 @@ def home_panels() -> list[Callable[[HttpRequest], tuple[str, dict] | None]]:
 
 def timeline_providers() -> list[Callable[[Any], list]]:
     return _callables(path for plugin in plugins() for path in plugin.timeline_providers)
+
+
+def person_sections() -> list[Callable[[HttpRequest, Any], tuple[str, dict] | None]]:
+    return _callables(path for plugin in plugins() for path in plugin.person_sections)
+
+
+def progress_providers() -> list[Callable[[Any], list]]:
+    return _callables(path for plugin in plugins() for path in plugin.progress_providers)
+
+
+def render_sections(
+    providers: Iterable[Callable[..., tuple[str, dict] | None]], request: HttpRequest, *args
+) -> list[str]:
+    """The HTML of each provider's ``(template, context)`` for this request (home panels, person sections); a
+    provider returning None adds nothing."""
+    return [
+        render_to_string(template, context, request=request)
+        for provider in providers
+        if (section := provider(request, *args)) is not None
+        for template, context in [section]
+    ]
 
 
 def demo_loaders() -> list[tuple[str, Callable[[], int]]]:

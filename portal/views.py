@@ -1,22 +1,16 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 
 from offices.auth import AuthenticatedHttpRequest
 from offices.roles import Role
 
-from .plugins import home_panels
+from .plugins import home_panels, render_sections
 
 
 def panels_for(request: HttpRequest) -> list[str]:
     """The HTML of every stage panel this user gets, in INSTALLED_APPS order."""
-    return [
-        render_to_string(template, context, request=request)
-        for provider in home_panels()
-        if (panel := provider(request)) is not None
-        for template, context in [panel]
-    ]
+    return render_sections(home_panels(), request)
 
 
 @login_required

@@ -7,10 +7,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from common.urgency import counts, urgency_counts
 from offices.auth import AuthenticatedHttpRequest
 from offices.roles import Role
 
-from .selectors import urgency_counts, worklist, worklist_counts
+from .selectors import worklist
 
 
 def intake_panel(request: AuthenticatedHttpRequest) -> tuple[str, dict[str, Any]] | None:
@@ -19,12 +20,12 @@ def intake_panel(request: AuthenticatedHttpRequest) -> tuple[str, dict[str, Any]
         return None
     now = timezone.now()
     pending = worklist(user)
-    context: dict[str, Any] = {"counts": worklist_counts(pending, now), "by_office": []}
+    context: dict[str, Any] = {"counts": counts(pending, now, field="due_at"), "by_office": []}
     if user.has_role(Role.SUPERVISOR):  # one line per office in their region
         context["by_office"] = list(
             pending.order_by()
             .values("office_id", "office__name")
-            .annotate(**urgency_counts(now))
+            .annotate(**urgency_counts(now, field="due_at"))
             # The plugin cannot see names annotated from a dict: overdue and due_today come from urgency_counts.
             .order_by("-overdue", "-due_today", "office__name")  # type: ignore[misc]
         )

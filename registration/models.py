@@ -652,6 +652,14 @@ class Registration(TimeStampedModel):
     class Meta:
         verbose_name = _("失业登记")
         verbose_name_plural = _("失业登记")
+        indexes = [
+            # Later stages find new active registrations by creation time (the follow-up stage's case sweep).
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status=RegistrationStatus.ACTIVE),
+                name="registration_reg_active_new",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["person"],

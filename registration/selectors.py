@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Collate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from codes.lookup import label
+from common.urgency import filter_due
 from offices.scoping import can_see_region, scope_by_region, user_scope_path, visible_regions
 from portal.plugins import timeline_providers
 
@@ -113,50 +114,14 @@ def worklist(user) -> QuerySet[Application]:
     )
 
 
-def urgency_counts(now: datetime) -> dict:
-    """Aggregates over pending applications: how many, how many overdue, how many fall due today."""
-    end_of_today = datetime.combine(timezone.localdate(now), time.max, tzinfo=timezone.get_current_timezone())
-    return {
-        "total": Count("id"),
-        "overdue": Count("id", filter=Q(due_at__lt=now)),
-        "due_today": Count("id", filter=Q(due_at__gte=now, due_at__lte=end_of_today)),
-    }
-
-
-DUE_FILTERS = ("overdue", "today")
-
-
 def worklist_filtered(
     pending: QuerySet[Application], *, now: datetime, office_id: int | None = None, due: str = ""
 ) -> QuerySet[Application]:
-    """``pending`` narrowed to one office and/or to the overdue or due-today ones (the home panel's links)."""
+    """``pending`` narrowed to one office and/or to the overdue or due-today ones (the home panel's links), by
+    the shared definition of urgency (common.urgency)."""
     if office_id is not None:
         pending = pending.filter(office_id=office_id)
-    end_of_today = datetime.combine(timezone.localdate(now), time.max, tzinfo=timezone.get_current_timezone())
-    if due == "overdue":
-        pending = pending.filter(due_at__lt=now)
-    elif due == "today":
-        pending = pending.filter(due_at__gte=now, due_at__lte=end_of_today)
-    return pending
-
-
-def worklist_counts(pending: QuerySet[Application], now: datetime) -> dict[str, int]:
-    """The urgency counts of ``pending`` as a whole (one query)."""
-    return pending.aggregate(**urgency_counts(now))
-
-
-@dataclass
-class Urgency:
-    overdue: bool
-    due_today: bool
-
-
-def urgency(due_at: datetime, now: datetime | None = None) -> Urgency:
-    now = now or timezone.now()
-    return Urgency(
-        overdue=due_at < now,
-        due_today=due_at >= now and timezone.localdate(due_at) == timezone.localdate(now),
-    )
+    return filter_due(pending, due, now, field="due_at")
 
 
 @dataclass

@@ -138,3 +138,12 @@ def test_percentile_is_nearest_rank():
     assert bench.percentile(values, 50) == 50
     assert bench.percentile(values, 95) == 95
     assert bench.percentile([7.0], 95) == 7
+
+
+def test_a_scenario_whose_run_takes_seconds_is_timed_a_few_times_only():
+    from common import bench
+
+    calls = []
+    slow = bench.Scenario("test.slow", lambda ctx: calls.append(ctx.calls) or (lambda i: None), None, "", 5)
+    result = bench.run_scenario(slow, iterations=200, warmup=10)
+    assert len(result.timings_ms) == 5 and calls == [6]

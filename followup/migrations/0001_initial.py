@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('offices', '0002_load_regions'),
         ('pghistory', '0007_auto_20250421_0444'),
-        ('registration', '0008_import_batch_attempt'),
+        ('registration', '0010_registration_active_new_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -31,12 +31,5 @@ class Migration(migrations.Migration):
     dependencies = [("followup", "0001_initial")]
 
     operations = [
-        migrations.RunSQL(
-            sql=(
-                "CREATE INDEX IF NOT EXISTS followup_registration_active_created "
-                "ON registration_registration (created_at) WHERE status = 'active'"
-            ),
-            reverse_sql="DROP INDEX IF EXISTS followup_registration_active_created",
-        ),
         migrations.RunPython(load_services, migrations.RunPython.noop),
     ]

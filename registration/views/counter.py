@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.forms import add_service_errors
+from common.urgency import DUE_FILTERS, urgency
+from common.urgency import counts as urgency_counts_of
 from common.xlsx import xlsx_response
 from offices.auth import AuthenticatedHttpRequest
 from offices.models import Office
@@ -48,14 +50,7 @@ from ..models import (
     RejectionReason,
     Verification,
 )
-from ..selectors import (
-    DUE_FILTERS,
-    person_by_document,
-    urgency,
-    worklist,
-    worklist_counts,
-    worklist_filtered,
-)
+from ..selectors import person_by_document, worklist, worklist_filtered
 
 WORKLIST_PAGE_SIZE = 100
 LOOKUP_STEP = "lookup"  # the hidden ``step`` of the counter's step-1 form
@@ -93,7 +88,7 @@ def worklist_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         "due": due if due in DUE_FILTERS else "",
     }
     pending = worklist_filtered(worklist(request.user), now=now, **filters)
-    counts = worklist_counts(pending, now)
+    counts = urgency_counts_of(pending, now, field="due_at")
     office = (
         scope_by_region(Office.objects.all(), request.user).filter(pk=filters["office_id"]).first()
         if filters["office_id"] is not None

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from offices.auth import AuthenticatedHttpRequest
 from offices.scoping import get_in_scope_or_404
+from portal.plugins import person_sections, render_sections
 
 from .. import services
 from ..forms import BundleOpenForm, BundleStatusForm, PersonSearchForm
@@ -66,6 +67,7 @@ def _person_page(request: AuthenticatedHttpRequest, person: Person, *, revealed:
         "timeline": person_timeline(person),
         "bundle_form": BundleOpenForm(),
         "bundle_status_form": BundleStatusForm(),
+        "stage_sections": render_sections(person_sections(), request, person),  # later stages' parts
     }
     response = render(request, "registration/person_detail.html", context)
     if revealed:

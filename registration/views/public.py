@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from common.forms import add_service_errors
 from common.ratelimit import within_hourly_limit
+from portal.plugins import progress_providers
 from workdays.calendar import SHANGHAI
 
 from ..forms_public import OnlineApplicationForm, ProgressQueryForm
@@ -203,6 +204,11 @@ def _progress(application: Application) -> dict:
     if application.status == Application.Status.REGISTERED:
         registration = getattr(application, "registration", None)
         result["registration_number"] = registration.number if registration else ""
+        # 服务提供 (notice 六): what later stages delivered, without internal notes (their progress_providers).
+        if registration is not None:
+            result["services"] = [
+                item for provider in progress_providers() for item in provider(registration)
+            ]
     return result
 
 

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from common.models import Notification
@@ -409,3 +410,38 @@ def test_the_applicant_sees_the_services_and_policies_without_internal_notes(
         ("政策介绍：创业担保贷款", "已介绍"),
     }
     assert not any("顾虑" in s.detail or "内部" in s.detail or "李经办" in s.detail for s in shown)
+
+
+def test_the_applicants_progress_page_shows_the_services_without_internal_notes(
+    client, caseworker_jiefang, office_jiefang
+):
+    registration = registered(caseworker_jiefang)
+    services.service_record(
+        case=case_of(registration),
+        user=caseworker_jiefang,
+        service=Service.objects.get(kind=ServiceKind.JOB_REFERRAL),
+        delivered_on=timezone.localdate(),
+        employer="某物流公司",
+        position="分拣员",
+        outcome="已面试",
+        internal_note="本人对夜班有顾虑",
+    )
+    application = registration.application
+    html = client.post(
+        reverse("apply:status"), {"number": application.number, "id_number": registration.person.id_number}
+    ).content.decode()
+    services_list = html[html.index('<ul class="services"') :]
+    assert "职业介绍：某物流公司 · 分拣员 · 已面试" in services_list
+    assert "顾虑" not in html and "李经办" not in html
+
+
+def test_the_person_page_has_the_follow_up_section_with_its_streaks(
+    client, caseworker_jiefang, office_jiefang
+):
+    registration = registered(caseworker_jiefang)
+    case_of(registration)
+    client.force_login(caseworker_jiefang)
+    html = client.get(reverse("registration:person_detail", args=[registration.person.code])).content.decode()
+    section = html[html.index('id="person-followup"') :]
+    assert f'href="{reverse("followup:case", args=[registration.code])}">{registration.number}</a>' in section
+    assert "0 次" in section and "0 个月" in section
