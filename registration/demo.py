@@ -166,7 +166,7 @@ def _apply(rng: random.Random, person: PersonData, office: Office, user: User | 
     stage = rng.random() if user is not None else 1.0
     now = timezone.now()
     if stage < 0.55:
-        submitted = now - timedelta(days=rng.randrange(3, 120), hours=rng.randrange(0, 8))
+        submitted = now - timedelta(days=rng.randrange(3, 235), hours=rng.randrange(0, 8))  # up to 7½ months
     else:
         submitted = now - timedelta(days=rng.randrange(0, 9), hours=rng.randrange(0, 8))
     channel = rng.choice(

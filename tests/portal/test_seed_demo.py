@@ -19,6 +19,12 @@ def test_the_demo_data_loads_through_the_services_and_only_once(settings, capsys
     statuses = set(Application.objects.values_list("status", flat=True))
     assert {"pending", "registered", "rejected"} <= statuses
     assert Registration.objects.exists()
+    # The follow-up stage's demo: full worklists and a person with each streak a newcomer should see.
+    from followup.models import Case
+    from followup.selectors import exit_streaks
+
+    streaks = [exit_streaks(case) for case in Case.objects.filter(attempts__isnull=False).distinct()]
+    assert any(s["code_31"] for s in streaks) and any(s["code_32"] for s in streaks)
     call_command("seed_demo")
     assert "registration: 0 new demo rows" in capsys.readouterr().out
     assert Person.objects.count() == 300
