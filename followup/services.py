@@ -116,10 +116,16 @@ _CASE_COLUMNS = (
     "created_at, updated_at"
 )
 # Responsible by default: the caseworker who registered the person; for a graduate handed over or a registration
-# imported (no decision here), whoever entered it, until a supervisor hands the case to a caseworker.
+# imported (no decision here), the first active caseworker of the registration's office (a supervisor reassigns),
+# and only where the office has none, whoever entered it.
+_OFFICE_CASEWORKER = (
+    "(SELECT u.id FROM offices_user u JOIN offices_user_groups ug ON ug.user_id = u.id "
+    "JOIN auth_group g ON g.id = ug.group_id "
+    "WHERE u.office_id = r.office_id AND u.is_active AND g.name = %(caseworker_role)s ORDER BY u.id LIMIT 1)"
+)
 _CASE_SELECT = (
-    "r.id, r.region_id, COALESCE(r.registered_by_id, r.recorded_by_id), r.first_contact_due_at, NULL, '', '', "
-    "now(), now()"
+    f"r.id, r.region_id, COALESCE(r.registered_by_id, {_OFFICE_CASEWORKER}, r.recorded_by_id), "
+    "r.first_contact_due_at, NULL, '', '', now(), now()"
 )
 
 
@@ -135,7 +141,7 @@ def _insert_cases(condition: str, params: Mapping[str, Any]) -> int:
         "ON CONFLICT (registration_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, {**params, "caseworker_role": Role.CASEWORKER.value})
         return cursor.rowcount
 
 

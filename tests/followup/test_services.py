@@ -445,3 +445,27 @@ def test_the_person_page_has_the_follow_up_section_with_its_streaks(
     section = html[html.index('id="person-followup"') :]
     assert f'href="{reverse("followup:case", args=[registration.code])}">{registration.number}</a>' in section
     assert "0 次" in section and "0 个月" in section
+
+
+def test_a_handed_over_graduates_case_goes_to_a_caseworker_of_the_office_not_to_ops(
+    caseworker_jiefang, ops_jiaozuo, office_jiefang
+):
+    from registration.models import ImportBatch
+    from registration.services import registration_hand_over
+    from tests.registration.factories import person_data
+
+    batch = ImportBatch.objects.create(
+        kind=ImportBatch.Kind.GRADUATES,
+        file_name="list.csv",
+        sha256="0" * 64,
+        office=ops_jiaozuo.office,
+        uploaded_by=ops_jiaozuo,
+    )
+    registration = registration_hand_over(
+        person=person_data(),
+        region=office_jiefang.region,
+        handed_over_on=timezone.localdate(),
+        recorded_by=ops_jiaozuo,
+        import_batch=batch,
+    )
+    assert case_of(registration).responsible == caseworker_jiefang
