@@ -113,9 +113,13 @@ NOT_REACHED = ["no_answer", "switched_off", "no_answer", "not_at_home", "no_repl
 
 
 def _at(day: date, hour: int) -> datetime:
-    """``hour``:15 on ``day``, but never later than a little before now."""
-    moment = datetime.combine(day, time(hour, 15), tzinfo=timezone.get_current_timezone())
-    return min(moment, timezone.now() - timedelta(minutes=20))
+    """``hour``:15 on ``day``, but never later than a little before now, nor earlier than ``day`` itself (just
+    after midnight, "a little before now" is yesterday, another month perhaps)."""
+    tz = timezone.get_current_timezone()
+    now = timezone.now()
+    moment = min(datetime.combine(day, time(hour, 15), tzinfo=tz), now - timedelta(minutes=20))
+    start = datetime.combine(day, time(0, 0, 1), tzinfo=tz)
+    return moment if moment >= start else min(start, now)
 
 
 def _months_since(registered_on: date, today: date) -> list[date]:
@@ -248,8 +252,9 @@ def _monthly(rng: random.Random, case: Case, user, months: list[date], today: da
                 contact_record(case=case, user=user, data=_failed(rng, at))
                 followup_close_unreachable(followup=followup, user=user, note=DEMO_NOTE)
                 continue
-            if roll < 0.3:
-                contact_record(case=case, user=user, data=_failed(rng, at - timedelta(days=2)))
+            earlier = at - timedelta(days=2)
+            if roll < 0.3 and timezone.localdate(earlier) >= registered_on:  # early in a month: not before it
+                contact_record(case=case, user=user, data=_failed(rng, earlier))
             outcome = FollowUpOutcome.STILL_LOOKING
             if kind == "usual":
                 outcome = rng.choices(

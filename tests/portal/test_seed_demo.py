@@ -28,3 +28,13 @@ def test_the_demo_data_loads_through_the_services_and_only_once(settings, capsys
     call_command("seed_demo")
     assert "registration: 0 new demo rows" in capsys.readouterr().out
     assert Person.objects.count() == 300
+
+
+@pytest.mark.parametrize("moment", ["2026-12-01 00:10:00+08:00", "2026-11-02 08:00:00+08:00"])
+def test_the_demo_data_loads_on_the_first_days_of_a_month(settings, time_machine, moment):
+    """Contacts made "a few days before" a date early in a month must not fall before a registration made at the
+    end of the previous one."""
+    time_machine.move_to(moment)
+    settings.DEMO_DATA = True
+    call_command("seed_demo")
+    assert Person.objects.count() == 300
