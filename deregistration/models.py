@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from codes.lookup import label
 from common.history import tracked
 from common.models import TimeStampedModel
 from common.transitions import Transitions
@@ -155,6 +156,11 @@ class Exit(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.region_code}{self.serial}"
+
+    @property
+    def reason_label(self) -> str:
+        """The reason as people read it: "11 被各类用人单位录用或招聘"."""
+        return f"{self.reason} {label('AJC00A', self.reason) or ''}".strip()
 
     @property
     def needs_approval(self) -> bool:
