@@ -10,11 +10,8 @@ from portal.plugins import NavItem, Plugin
 plugin = Plugin(
     nav=[
         NavItem(
-            _("注销审批"),
-            "deregistration:approvals",
-            perm="deregistration.change_exit",
-            roles=(Role.SUPERVISOR,),
-        ),
+            _("注销审批"), "deregistration:approvals", perm="deregistration.change_exit"
+        )  # supervisors only,
     ],
     role_permissions={
         Role.CASEWORKER: ["deregistration.view_exit", "deregistration.add_exit"],
