@@ -19,4 +19,5 @@ plugin = Plugin(
     },
     timeline_providers=["deregistration.selectors.deregistration_timeline"],
     person_sections=["deregistration.selectors.person_section"],
+    progress_providers=["deregistration.selectors.public_exit"],
 )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from codes.lookup import label
 from common.models import Notification
+from followup.selectors import PublicService
 from offices.models import User
 from offices.scoping import scope_by_region
 from registration.models import Person, Registration
@@ -112,3 +113,12 @@ def deregistration_timeline(person: Person) -> list[TimelineEntry]:
         title = _("短信通知（%(status)s）") % {"status": n.get_status_display()}
         entries.append(TimelineEntry(n.created_at, "notification", title, n.text))
     return entries
+
+
+def public_exit(registration: Registration) -> list[PublicService]:
+    """The exit as the applicant sees it on the online progress page (portal plugin ``progress_providers``): the
+    date and the reason in plain Chinese, once it took effect; no remark, no staff name."""
+    return [
+        PublicService(e.deregistered_on, _("注销失业登记"), label("AJC00A", e.reason) or e.reason)
+        for e in Exit.objects.filter(registration=registration, status=Exit.Status.EFFECTIVE)
+    ]

@@ -174,3 +174,24 @@ def test_the_nav_shows_the_approval_queue_to_supervisors_only(client, caseworker
     assert url in client.get(reverse("home")).content.decode()
     client.force_login(caseworker_jiefang)
     assert url not in client.get(reverse("home")).content.decode()
+
+
+def test_the_applicants_progress_page_shows_the_exit_and_its_reason_in_plain_chinese(
+    client, registration, caseworker_jiefang
+):
+    from deregistration.services import exit_propose
+
+    exit_propose(
+        registration=registration,
+        user=caseworker_jiefang,
+        code="12",
+        deregistered_on=registration.registered_on,
+        remark="内部：开了网店",
+    )
+    html = client.post(
+        reverse("apply:status"),
+        {"number": registration.application.number, "id_number": registration.person.id_number},
+    ).content.decode()
+    services_list = html[html.index('<ul class="services"') :]
+    assert "注销失业登记：从事个体经营、创办企业或民办非企业" in services_list
+    assert "内部" not in html and "李经办" not in html
