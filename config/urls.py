@@ -28,5 +28,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("registration.urls")),
     path("", include("followup.urls")),
+    path("", include("deregistration.urls")),
     path("apply/", include("registration.urls_public")),
 ]

@@ -1,0 +1,124 @@
+"""Reads of stage 3: the exit part of the person page, the supervisor's approval queue and the person's
+timeline entries. Every read is scoped to the user's region."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from codes.lookup import label
+from common.models import Notification
+from followup.selectors import PublicService
+from offices.models import User
+from offices.scoping import scope_by_region
+from registration.models import Person, Registration
+from registration.selectors import TimelineEntry
+
+from .models import Exit
+from .rules import CODE_REFUSALS, CODE_UNREACHABLE, REFUSALS_FOR_31, UNREACHABLE_MONTHS_FOR_32
+from .services import offered_codes_for
+
+
+def exit_options(registration: Registration) -> dict[str, Any]:
+    """The codes offered for ``registration`` now and, for 31/32 not offered, why (the follow-up streaks)."""
+    offered, streaks = offered_codes_for(registration)
+    notes = []
+    if CODE_REFUSALS not in offered:
+        notes.append(
+            _("“31 连续3次拒绝接受公共就业服务”不可选：目前连续拒绝 %(n)d 次，须满 %(min)d 次")
+            % {"n": streaks["refusals"].count, "min": REFUSALS_FOR_31}
+        )
+    if CODE_UNREACHABLE not in offered:
+        notes.append(
+            _("“32 连续6个月无法取得联系”不可选：目前连续 %(n)d 个月无法取得联系，须满 %(min)d 个月")
+            % {"n": streaks["unreachable"].count, "min": UNREACHABLE_MONTHS_FOR_32}
+        )
+    return {"offered": offered, "streaks": streaks, "not_offered_notes": notes}
+
+
+def approval_queue(user: User) -> QuerySet[Exit]:
+    """The proposed exits (31/32/90) of the user's region waiting for a supervisor, oldest first."""
+    return scope_by_region(
+        Exit.objects.filter(status=Exit.Status.PROPOSED).select_related(
+            "registration__person", "registration__office", "proposed_by"
+        ),
+        user,
+    ).order_by("proposed_at", "pk")
+
+
+def person_section(request, person: Person) -> tuple[str, dict[str, Any]] | None:
+    """The exit section of the person page (portal plugin ``person_sections``): the exits of the person's
+    registrations in the user's scope and, for an active registration without a waiting proposal, the exit form
+    with only the codes offered."""
+    from .forms import ExitForm  # forms import services; the page is the only reader here
+
+    user = request.user
+    if not user.has_perm("deregistration.view_exit"):
+        return None
+    registrations = list(
+        scope_by_region(Registration.objects.filter(person=person), user).order_by("-registered_on", "-pk")
+    )
+    if not registrations:
+        return None
+    exits = list(
+        Exit.objects.filter(registration__in=registrations)
+        .select_related("registration", "proposed_by", "decided_by")
+        .order_by("-proposed_at")
+    )
+    active = next((r for r in registrations if r.status == Registration.Status.ACTIVE), None)
+    context: dict[str, Any] = {"exits": exits, "active": active, "form": None}
+    waiting = active is not None and any(
+        e.registration_id == active.pk and e.status == Exit.Status.PROPOSED for e in exits
+    )
+    if active is not None and not waiting and user.has_perm("deregistration.add_exit"):
+        options = exit_options(active)
+        context.update(options, form=ExitForm(offered=options["offered"]))
+    return "deregistration/person_section.html", context
+
+
+def deregistration_timeline(person: Person) -> list[TimelineEntry]:
+    """Stage 3's part of the person's timeline: each exit proposed, returned or taking effect, and the SMS."""
+    entries: list[TimelineEntry] = []
+    exits = list(Exit.objects.filter(registration__person=person).select_related("proposed_by", "decided_by"))
+    url = reverse("registration:person_detail", args=[person.code])
+    for e in exits:
+        reason = f"{e.reason} {label('AJC00A', e.reason) or ''}".strip()
+        if e.needs_approval:
+            entries.append(
+                TimelineEntry(
+                    e.proposed_at,
+                    "deregistration",
+                    _("提出注销（待主管审批）：%(reason)s") % {"reason": reason},
+                    str(e.proposed_by),
+                    url,
+                )
+            )
+        if e.status == Exit.Status.RETURNED and e.decided_at:
+            entries.append(
+                TimelineEntry(e.decided_at, "deregistration", _("注销申请被退回"), e.return_comment, url)
+            )
+        if e.status == Exit.Status.EFFECTIVE:
+            at = e.decided_at or e.proposed_at
+            detail = _("注销日期 %(date)s") % {"date": f"{e.deregistered_on:%Y-%m-%d}"}
+            entries.append(
+                TimelineEntry(
+                    at, "deregistration", _("已注销失业登记：%(reason)s") % {"reason": reason}, detail, url
+                )
+            )
+    refs = [f"deregistration:{e.serial}" for e in exits]
+    for n in Notification.objects.filter(ref__in=refs).order_by("created_at"):
+        title = _("短信通知（%(status)s）") % {"status": n.get_status_display()}
+        entries.append(TimelineEntry(n.created_at, "notification", title, n.text))
+    return entries
+
+
+def public_exit(registration: Registration) -> list[PublicService]:
+    """The exit as the applicant sees it on the online progress page (portal plugin ``progress_providers``): the
+    date and the reason in plain Chinese, once it took effect; no remark, no staff name."""
+    return [
+        PublicService(e.deregistered_on, _("注销失业登记"), label("AJC00A", e.reason) or e.reason)
+        for e in Exit.objects.filter(registration=registration, status=Exit.Status.EFFECTIVE)
+    ]

@@ -1,0 +1,287 @@
+"""The exit rules (notice 四): deregister an active registration with an AJC00A reason, tell the person, and
+never "simply" deregister for refusals (31) or unreachability (32).
+
+    exit_propose(registration=r, user=cw, code="11", deregistered_on=d, remark="", further_checks="")
+    exit_approve(exit=e, user=supervisor)            # 31/32/90: takes effect now
+    exit_return(exit=e, user=supervisor, comment="…")  # the registration stays active
+
+These are the only way an exit is made (the admin site shows exits read-only). An exit that takes effect ends
+the registration through registration's ``registration_end`` in the same transaction: both are kept or neither.
+Messages are lazy (``_`` is ``gettext_lazy``); the SMS is written in Chinese inside
+``translation.override(SMS_LANGUAGE)``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from codes.lookup import label, validate_code
+from common.notifications import notification_queue
+from common.numbering import next_number
+from common.transitions import transition
+from followup.selectors import exit_streaks
+from followup.services import case_for
+from offices.models import Region, User
+from offices.roles import Role
+from offices.scoping import can_see_region
+from registration.models import Registration
+from registration.services import registration_end, require_handler_name
+
+from .models import SERIAL_PREFIX, SERIAL_SEQUENCE, Exit
+from .rules import (
+    CODE_REFUSALS,
+    NEEDS_APPROVAL,
+    NEEDS_FURTHER_CHECKS,
+    NEEDS_REMARK,
+    NO_NOTICE,
+    codes_offered,
+)
+
+SMS_LANGUAGE = "zh-hans"
+REMARK_MAX_LENGTH = 100  # AAE013
+FURTHER_CHECKS_MAX_LENGTH = 500
+RETURN_COMMENT_MAX_LENGTH = 300
+
+OUT_OF_SCOPE = _("该事项不在您的管辖区划内")
+NOT_ACTIVE = _("该失业登记已注销，不能再办理注销")
+ALREADY_PROPOSED = _("该失业登记已有待审批的注销申请，请等待主管审批")
+DATE_IN_FUTURE = _("注销日期不能晚于今天")
+DATE_BEFORE_REGISTERED = _("注销日期不能早于登记日期（%(registered_on)s）")
+NOT_OFFERED_31 = _(
+    "连续拒绝接受公共就业服务未满3次，不能以“连续3次拒绝接受公共就业服务”注销（目前连续%(count)d次）"
+)
+NOT_OFFERED_32 = _("连续无法取得联系未满6个月，不能以“连续6个月无法取得联系”注销（目前连续%(count)d个月）")
+REMARK_REQUIRED = _("注销原因为“其他”时请在备注中写明具体情况")
+REMARK_TOO_LONG = _("备注最多 %(limit)d 个字符")
+FURTHER_CHECKS_REQUIRED = _("请写明已进一步核实的情况（入户走访、其他联系方式、信息比对等）")
+FURTHER_CHECKS_TOO_LONG = _("核实情况最多 %(limit)d 个字符")
+NOT_SUPERVISOR = _("只有主管可以审批注销")
+OWN_PROPOSAL = _("不能审批本人提出的注销")
+NOT_PROPOSED = _("该注销已处理（%(status)s），不能再审批")
+RETURN_COMMENT_REQUIRED = _("请填写退回意见")
+RETURN_COMMENT_TOO_LONG = _("退回意见最多 %(limit)d 个字符")
+
+
+def ministry_region_code(region: Region) -> str:
+    """AAB301: the GB/T 2260 code of ``region``; a locally assigned region (``is_local``, e.g. 410871) maps to
+    the nearest ancestor with a real code, so the ministry's code check passes."""
+    current: Region | None = region
+    while current is not None and current.is_local:
+        current = current.parent
+    return (current or region).code
+
+
+def _check_scope(user: User, region: Region) -> None:
+    if not can_see_region(user, region):
+        raise PermissionDenied(OUT_OF_SCOPE)
+
+
+def _check_text(value: str, *, field: str, limit: int, too_long) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise ValidationError({field: ValidationError(too_long % {"limit": limit}, code="too_long")})
+    return value
+
+
+def offered_codes_for(registration: Registration) -> tuple[set[str], dict]:
+    """The AJC00A codes that may be chosen for ``registration`` now, and the follow-up streaks they rest on
+    (``followup.selectors.exit_streaks``)."""
+    streaks = exit_streaks(case_for(registration))
+    offered = codes_offered(
+        refusals_in_a_row=streaks["refusals"].count, unreachable_months=streaks["unreachable"].count
+    )
+    return offered, streaks
+
+
+@transaction.atomic
+def exit_propose(
+    *,
+    registration: Registration,
+    user: User,
+    code: str,
+    deregistered_on: date,
+    remark: str = "",
+    further_checks: str = "",
+) -> Exit:
+    """Deregister ``registration`` (notice 四) with reason ``code`` (AJC00A) as of ``deregistered_on`` (ADC210).
+
+    Codes 31, 32 and 90 are proposed and wait for a supervisor (``exit_approve``); 31 and 32 only when the
+    follow-up streak reaches 3 refusals / 6 unreachable months, with the further checks described; 90 with a
+    remark. Every other code takes effect at once: the registration is ended in this transaction and the person
+    told by SMS (none for 26, death).
+    """
+    _check_scope(user, registration.region)
+    require_handler_name(user)
+    registration = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("person", "office", "region", "application")
+        .get(pk=registration.pk)
+    )
+    if registration.status != Registration.Status.ACTIVE:
+        raise ValidationError(NOT_ACTIVE, code="not_active")
+    if Exit.objects.filter(registration=registration, status=Exit.Status.PROPOSED).exists():
+        raise ValidationError(ALREADY_PROPOSED, code="already_proposed")
+
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        validate_code("AJC00A", code)
+    except ValidationError as exc:
+        errors.setdefault("code", []).append(exc)
+    else:
+        offered, streaks = offered_codes_for(registration)
+        if code not in offered:
+            streak = streaks["refusals"] if code == CODE_REFUSALS else streaks["unreachable"]
+            message = NOT_OFFERED_31 if code == CODE_REFUSALS else NOT_OFFERED_32
+            errors.setdefault("code", []).append(
+                ValidationError(message % {"count": streak.count}, code="not_offered")
+            )
+    today = timezone.localdate()
+    if deregistered_on > today:
+        errors.setdefault("deregistered_on", []).append(ValidationError(DATE_IN_FUTURE, code="future"))
+    elif deregistered_on < registration.registered_on:
+        errors.setdefault("deregistered_on", []).append(
+            ValidationError(
+                DATE_BEFORE_REGISTERED % {"registered_on": f"{registration.registered_on:%Y-%m-%d}"},
+                code="before_registered",
+            )
+        )
+    remark = _check_text(remark, field="remark", limit=REMARK_MAX_LENGTH, too_long=REMARK_TOO_LONG)
+    further_checks = _check_text(
+        further_checks,
+        field="further_checks",
+        limit=FURTHER_CHECKS_MAX_LENGTH,
+        too_long=FURTHER_CHECKS_TOO_LONG,
+    )
+    if code in NEEDS_REMARK and not remark:
+        errors.setdefault("remark", []).append(ValidationError(REMARK_REQUIRED, code="required"))
+    if code in NEEDS_FURTHER_CHECKS and not further_checks:
+        errors.setdefault("further_checks", []).append(
+            ValidationError(FURTHER_CHECKS_REQUIRED, code="required")
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    person = registration.person
+    id_number = registration.application.typed_id_number if registration.application else person.id_number
+    effective = code not in NEEDS_APPROVAL
+    if effective:
+        registration_end(registration=registration, ended_on=deregistered_on)
+    try:
+        with transaction.atomic():
+            exit = Exit.objects.create(
+                registration=registration,
+                region=registration.region,
+                status=Exit.Status.EFFECTIVE if effective else Exit.Status.PROPOSED,
+                reason=code,
+                deregistered_on=deregistered_on,
+                remark=remark,
+                further_checks=further_checks,
+                proposed_by=user,
+                proposed_at=timezone.now(),
+                region_code=ministry_region_code(registration.region),
+                serial=next_number(SERIAL_PREFIX, SERIAL_SEQUENCE),
+                handler_name=user.handler_name,
+                effective_on=today if effective else None,
+                name=person.name,
+                id_type=person.id_type,
+                id_number=id_number,
+                social_security_number=person.social_security_number
+                or (id_number if len(id_number) <= 18 else ""),
+            )
+    except IntegrityError as exc:  # another caseworker's exit of the same registration won the race
+        raise ValidationError(ALREADY_PROPOSED, code="already_proposed") from exc
+    if effective:
+        _tell(exit)
+    return exit
+
+
+def _check_decidable(exit: Exit, user: User) -> Exit:
+    _check_scope(user, exit.region)
+    if not user.has_role(Role.SUPERVISOR):
+        raise PermissionDenied(NOT_SUPERVISOR)
+    require_handler_name(user)
+    exit = Exit.objects.select_related("registration__person", "registration__office").get(pk=exit.pk)
+    if exit.proposed_by_id == user.pk:
+        raise ValidationError(OWN_PROPOSAL, code="own_proposal")
+    if exit.status != Exit.Status.PROPOSED:
+        raise ValidationError(NOT_PROPOSED % {"status": exit.get_status_display()}, code="not_proposed")
+    return exit
+
+
+@transaction.atomic
+def exit_approve(*, exit: Exit, user: User) -> Exit:
+    """A supervisor (not the proposer) approves a 31/32/90 exit: it takes effect today (AAE036), the
+    registration ends as of the deregistration date, and the person is told (notice 四)."""
+    exit = _check_decidable(exit, user)
+    won = transition(
+        Exit,
+        exit.pk,
+        from_=Exit.Status.PROPOSED,
+        to=Exit.Status.EFFECTIVE,
+        allowed=Exit.STATUS_MOVES,
+        decided_by=user,
+        decided_at=timezone.now(),
+        effective_on=timezone.localdate(),
+    )
+    if not won:
+        exit.refresh_from_db()
+        raise ValidationError(NOT_PROPOSED % {"status": exit.get_status_display()}, code="not_proposed")
+    registration_end(registration=exit.registration, ended_on=exit.deregistered_on)
+    exit.refresh_from_db()
+    _tell(exit)
+    return exit
+
+
+@transaction.atomic
+def exit_return(*, exit: Exit, user: User, comment: str) -> Exit:
+    """A supervisor returns a proposed exit with a comment: the registration stays active; the caseworker may
+    propose again (a new exit)."""
+    comment = _check_text(
+        comment, field="comment", limit=RETURN_COMMENT_MAX_LENGTH, too_long=RETURN_COMMENT_TOO_LONG
+    )
+    if not comment:
+        raise ValidationError({"comment": ValidationError(RETURN_COMMENT_REQUIRED, code="required")})
+    exit = _check_decidable(exit, user)
+    won = transition(
+        Exit,
+        exit.pk,
+        from_=Exit.Status.PROPOSED,
+        to=Exit.Status.RETURNED,
+        allowed=Exit.STATUS_MOVES,
+        decided_by=user,
+        decided_at=timezone.now(),
+        return_comment=comment,
+    )
+    if not won:
+        exit.refresh_from_db()
+        raise ValidationError(NOT_PROPOSED % {"status": exit.get_status_display()}, code="not_proposed")
+    exit.refresh_from_db()
+    return exit
+
+
+def _tell(exit: Exit) -> None:
+    """Tell the person "以适当方式" (notice 四): an SMS with the ``deregistration:`` reference (stored as no-phone
+    when there is none); nobody to tell for code 26 (death)."""
+    if exit.reason in NO_NOTICE:
+        return
+    registration = exit.registration
+    office = registration.office
+    with translation.override(SMS_LANGUAGE):
+        text = gettext(
+            "【失业登记】%(name)s，您好！您的失业登记（登记编号%(number)s）已于%(date)s注销，注销原因：%(reason)s。"
+            "如有疑问请联系%(office)s：%(contact)s。"
+        ) % {
+            "name": exit.name,
+            "number": registration.number,
+            "date": f"{exit.deregistered_on:%Y年%m月%d日}",
+            "reason": label("AJC00A", exit.reason) or exit.reason,
+            "office": office.name,
+            "contact": office.phone or office.address or office.name,
+        }
+    notification_queue(phone=registration.person.phone, text=text, ref=f"deregistration:{exit.serial}")
