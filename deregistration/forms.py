@@ -1,4 +1,5 @@
-"""The exit form (only the codes offered for the person's streaks) and the supervisor's return form."""
+"""The exit form (only the codes offered for the person's streaks), the supervisor's return form and the form
+that dismisses an exit proposal (不予注销)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from codes.lookup import choices
 from common.forms import FocusFirstMixin, PlainMessagesMixin, choice_field
 from common.validators import validate_text_block
 
-from .services import FURTHER_CHECKS_MAX_LENGTH, REMARK_MAX_LENGTH, RETURN_COMMENT_MAX_LENGTH
+from .services import (
+    DISMISS_REASON_MAX_LENGTH,
+    FURTHER_CHECKS_MAX_LENGTH,
+    REMARK_MAX_LENGTH,
+    RETURN_COMMENT_MAX_LENGTH,
+)
 
 
 class ExitForm(FocusFirstMixin, PlainMessagesMixin, forms.Form):
@@ -49,6 +55,15 @@ class ReturnForm(FocusFirstMixin, PlainMessagesMixin, forms.Form):
     comment = forms.CharField(
         label=_("退回意见"),
         max_length=RETURN_COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_text_block],
+    )
+
+
+class DismissForm(FocusFirstMixin, PlainMessagesMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("不予注销的理由"),
+        max_length=DISMISS_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         validators=[validate_text_block],
     )

@@ -23,6 +23,7 @@ from codes.lookup import label
 from common.history import tracked
 from common.models import TimeStampedModel
 from common.transitions import Transitions
+from followup.models import MonthlyFollowUp
 from offices.models import Region
 from registration.models import Registration
 
@@ -165,3 +166,36 @@ class Exit(TimeStampedModel):
     @property
     def needs_approval(self) -> bool:
         return self.reason in NEEDS_APPROVAL
+
+
+@tracked()
+class ProposalDismissal(TimeStampedModel):
+    """A caseworker's decision not to deregister on an exit proposal (不予注销): the follow-up outcome "found work"
+    or "started a business" (``followup.selectors.exit_proposals``, codes 11/12) was looked at and the registration
+    stays active, for the reason given. One per follow-up; once made, the proposal leaves the worklist
+    (``selectors.open_proposals``). ``region`` is the registration's (for scoping)."""
+
+    followup = models.OneToOneField(
+        MonthlyFollowUp,
+        verbose_name=_("月度跟踪"),
+        on_delete=models.PROTECT,
+        related_name="exit_dismissal",
+    )
+    region = models.ForeignKey(Region, verbose_name=_("登记地"), on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("不予注销的理由"), max_length=300)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("经办时间"))
+
+    class Meta:
+        verbose_name = _("不予注销")
+        verbose_name_plural = _("不予注销")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="deregistration_proposaldismissal_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.followup_id} {self.at:%Y-%m-%d}"

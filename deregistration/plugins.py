@@ -1,6 +1,7 @@
 """How stage 3 (退出) plugs into the site shell (portal.plugins): navigation, role permissions, the exit section
 of the person page and its part of the person timeline. Caseworkers deregister (codes 31/32/90 are proposals);
-supervisors approve or return those proposals (``services.exit_approve`` also checks the role)."""
+supervisors approve or return those proposals (``services.exit_approve`` also checks the role). Caseworkers
+confirm or dismiss the follow-up's exit proposals (found work → 11, started a business → 12) on their worklist."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -11,10 +12,16 @@ plugin = Plugin(
     nav=[
         NavItem(
             _("注销审批"), "deregistration:approvals", perm="deregistration.change_exit"
-        )  # supervisors only,
+        ),  # supervisors only
+        NavItem(_("注销提议"), "deregistration:proposals", perm="deregistration.add_exit"),  # caseworkers
     ],
     role_permissions={
-        Role.CASEWORKER: ["deregistration.view_exit", "deregistration.add_exit"],
+        Role.CASEWORKER: [
+            "deregistration.view_exit",
+            "deregistration.add_exit",
+            "deregistration.view_proposaldismissal",
+            "deregistration.add_proposaldismissal",
+        ],
         Role.SUPERVISOR: ["deregistration.view_exit", "deregistration.change_exit"],
     },
     timeline_providers=["deregistration.selectors.deregistration_timeline"],

@@ -1,17 +1,18 @@
-"""Reads of stage 3: the exit part of the person page, the supervisor's approval queue and the person's
-timeline entries. Every read is scoped to the user's region."""
+"""Reads of stage 3: the exit part of the person page, the supervisor's approval queue, the caseworkers' worklist
+of exit proposals and the person's timeline entries. Every read is scoped to the user's region."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from codes.lookup import label
 from common.models import Notification
-from followup.selectors import PublicService
+from followup.models import MonthlyFollowUp
+from followup.selectors import PublicService, exit_proposals
 from offices.models import User
 from offices.scoping import scope_by_region
 from registration.models import Person, Registration
@@ -49,6 +50,23 @@ def approval_queue(user: User) -> QuerySet[Exit]:
     ).order_by("proposed_at", "pk")
 
 
+def open_proposals(user: User) -> QuerySet[MonthlyFollowUp]:
+    """The exit proposals of the user's region still to be decided, newest first: follow-up outcomes "found work"
+    (→ 11) or "started a business" (→ 12) on active registrations (``followup.selectors.exit_proposals``) that
+    were not dismissed (``ProposalDismissal``) and whose registration has no proposed or effective exit."""
+    exit_made = Exit.objects.filter(
+        registration_id=OuterRef("case_id"),
+        status__in=[Exit.Status.PROPOSED, Exit.Status.EFFECTIVE],
+    )
+    return (
+        exit_proposals(user)
+        .filter(exit_dismissal__isnull=True)
+        .exclude(Exists(exit_made))
+        .select_related("case__registration__office", "done_by", "attempt")
+        .order_by("-month", "-done_at", "-pk")
+    )
+
+
 def person_section(request, person: Person) -> tuple[str, dict[str, Any]] | None:
     """The exit section of the person page (portal plugin ``person_sections``): the exits of the person's
     registrations in the user's scope and, for an active registration without a waiting proposal, the exit form
@@ -69,7 +87,9 @@ def person_section(request, person: Person) -> tuple[str, dict[str, Any]] | None
         .order_by("-proposed_at")
     )
     active = next((r for r in registrations if r.status == Registration.Status.ACTIVE), None)
-    context: dict[str, Any] = {"exits": exits, "active": active, "form": None}
+    context: dict[str, Any] = {"exits": exits, "active": active, "form": None, "proposals": []}
+    if active is not None:
+        context["proposals"] = list(open_proposals(user).filter(case__registration=active))
     waiting = active is not None and any(
         e.registration_id == active.pk and e.status == Exit.Status.PROPOSED for e in exits
     )

@@ -4,6 +4,7 @@ never "simply" deregister for refusals (31) or unreachability (32).
     exit_propose(registration=r, user=cw, code="11", deregistered_on=d, remark="", further_checks="")
     exit_approve(exit=e, user=supervisor)            # 31/32/90: takes effect now
     exit_return(exit=e, user=supervisor, comment="…")  # the registration stays active
+    proposal_dismiss(followup=f, user=cw, reason="…")  # 不予注销 on a follow-up's exit proposal (11/12)
 
 These are the only way an exit is made (the admin site shows exits read-only). An exit that takes effect ends
 the registration through registration's ``registration_end`` in the same transaction: both are kept or neither.
@@ -25,6 +26,7 @@ from codes.lookup import label, validate_code
 from common.notifications import notification_queue
 from common.numbering import next_number
 from common.transitions import transition
+from followup.models import EXIT_PROPOSALS, MonthlyFollowUp
 from followup.selectors import exit_streaks
 from followup.services import case_for
 from offices.models import Region, User
@@ -33,7 +35,7 @@ from offices.scoping import can_see_region
 from registration.models import Registration
 from registration.services import registration_end, require_handler_name
 
-from .models import SERIAL_PREFIX, SERIAL_SEQUENCE, Exit
+from .models import SERIAL_PREFIX, SERIAL_SEQUENCE, Exit, ProposalDismissal
 from .rules import (
     CODE_REFUSALS,
     NEEDS_APPROVAL,
@@ -47,6 +49,7 @@ SMS_LANGUAGE = "zh-hans"
 REMARK_MAX_LENGTH = 100  # AAE013
 FURTHER_CHECKS_MAX_LENGTH = 500
 RETURN_COMMENT_MAX_LENGTH = 300
+DISMISS_REASON_MAX_LENGTH = 300
 
 OUT_OF_SCOPE = _("该事项不在您的管辖区划内")
 NOT_ACTIVE = _("该失业登记已注销，不能再办理注销")
@@ -66,6 +69,10 @@ OWN_PROPOSAL = _("不能审批本人提出的注销")
 NOT_PROPOSED = _("该注销已处理（%(status)s），不能再审批")
 RETURN_COMMENT_REQUIRED = _("请填写退回意见")
 RETURN_COMMENT_TOO_LONG = _("退回意见最多 %(limit)d 个字符")
+DISMISS_REASON_REQUIRED = _("请填写不予注销的理由")
+DISMISS_REASON_TOO_LONG = _("不予注销的理由最多 %(limit)d 个字符")
+NOT_A_PROPOSAL = _("该跟踪结果不是注销提议")
+ALREADY_DISMISSED = _("该注销提议已处理（不予注销），不能重复处理")
 
 
 def ministry_region_code(region: Region) -> str:
@@ -263,6 +270,31 @@ def exit_return(*, exit: Exit, user: User, comment: str) -> Exit:
         raise ValidationError(NOT_PROPOSED % {"status": exit.get_status_display()}, code="not_proposed")
     exit.refresh_from_db()
     return exit
+
+
+@transaction.atomic
+def proposal_dismiss(*, followup: MonthlyFollowUp, user: User, reason: str) -> ProposalDismissal:
+    """不予注销: a caseworker of the region decides that a follow-up outcome proposing an exit ("found work" → 11,
+    "started a business" → 12) does not lead to one, with a reason; the proposal leaves the worklist. Once per
+    follow-up: a second dismissal is refused (idempotent, also under a race through the one-to-one key)."""
+    reason = _check_text(
+        reason, field="reason", limit=DISMISS_REASON_MAX_LENGTH, too_long=DISMISS_REASON_TOO_LONG
+    )
+    if not reason:
+        raise ValidationError({"reason": ValidationError(DISMISS_REASON_REQUIRED, code="required")})
+    followup = MonthlyFollowUp.objects.select_related("case__region").get(pk=followup.pk)
+    _check_scope(user, followup.case.region)
+    if followup.outcome not in EXIT_PROPOSALS:
+        raise ValidationError(NOT_A_PROPOSAL, code="not_a_proposal")
+    if ProposalDismissal.objects.filter(followup=followup).exists():
+        raise ValidationError(ALREADY_DISMISSED, code="already_dismissed")
+    try:
+        with transaction.atomic():
+            return ProposalDismissal.objects.create(
+                followup=followup, region=followup.case.region, reason=reason, by=user, at=timezone.now()
+            )
+    except IntegrityError as exc:  # another caseworker dismissed it at the same moment
+        raise ValidationError(ALREADY_DISMISSED, code="already_dismissed") from exc
 
 
 def _tell(exit: Exit) -> None:

@@ -1,27 +1,33 @@
-"""Pages of stage 3: the exit form of one registration (also a section of the person page) and the supervisor's
-approval queue (approve, or return with a comment). Every page is scoped to the user's region."""
+"""Pages of stage 3: the exit form of one registration (also a section of the person page), the supervisor's
+approval queue (approve, or return with a comment) and the caseworkers' worklist of exit proposals (confirm
+through the prefilled exit form, or dismiss with a reason). Every page is scoped to the user's region."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.forms import add_service_errors
+from followup.models import MonthlyFollowUp
 from offices.auth import AuthenticatedHttpRequest
 from offices.roles import Role
 from offices.scoping import get_in_scope_or_404
 from registration.models import Registration
 
 from . import services
-from .forms import ExitForm, ReturnForm
+from .forms import DismissForm, ExitForm, ReturnForm
 from .models import Exit
-from .selectors import approval_queue, exit_options
+from .selectors import approval_queue, exit_options, open_proposals
+
+PROPOSALS_PER_PAGE = 50
 
 
 @login_required
@@ -37,7 +43,13 @@ def exit_view(request: AuthenticatedHttpRequest, code) -> HttpResponse:
         messages.error(request, str(services.NOT_ACTIVE))
         return redirect(*person_url)
     options = exit_options(registration)
-    form = ExitForm(request.POST or None, offered=options["offered"])
+    initial = {}
+    if request.method == "GET":  # prefilled from the proposals worklist: ?code=11&deregistered_on=YYYY-MM-DD
+        if request.GET.get("code") in options["offered"]:
+            initial["code"] = request.GET["code"]
+        if request.GET.get("deregistered_on"):
+            initial["deregistered_on"] = request.GET["deregistered_on"]
+    form = ExitForm(request.POST or None, offered=options["offered"], initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             exit = services.exit_propose(registration=registration, user=request.user, **form.cleaned_data)
@@ -110,7 +122,55 @@ def return_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("deregistration:approvals")
 
 
+@login_required
+@permission_required("deregistration.add_exit", raise_exception=True)
+@require_GET
+def proposals_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """注销提议: follow-up outcomes of the caseworker's region that propose an exit (found work → 11, started a
+    business → 12) and are still undecided, newest first, with their evidence."""
+    page = Paginator(open_proposals(request.user), PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = []
+    for f in page:
+        at = f.attempt.at if f.attempt else f.done_at
+        rows.append(
+            {"followup": f, "code": f.proposed_exit_code, "on": timezone.localdate(at) if at else None}
+        )
+    return render(
+        request,
+        "deregistration/proposals.html",
+        {"page": page, "rows": rows, "dismiss_form": DismissForm()},
+    )
+
+
+@login_required
+@permission_required("deregistration.add_proposaldismissal", raise_exception=True)
+@require_POST
+def dismiss_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """不予注销: the proposal leaves the worklist, with the reason kept."""
+    followup = get_in_scope_or_404(
+        MonthlyFollowUp.objects.select_related("case__registration"),
+        request.user,
+        field="case__region",
+        pk=pk,
+    )
+    form = DismissForm(request.POST)
+    if form.is_valid():
+        try:
+            services.proposal_dismiss(
+                followup=followup, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已不予注销，该提议已移出列表。"))
+    else:
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("deregistration:proposals")
+
+
 urlpatterns = [
+    path("deregistration/proposals/", proposals_view, name="proposals"),
+    path("deregistration/proposals/<int:pk>/dismiss/", dismiss_view, name="dismiss"),
     path("deregistration/approvals/", approvals_view, name="approvals"),
     path("deregistration/exits/<int:pk>/approve/", approve_view, name="approve"),
     path("deregistration/exits/<int:pk>/return/", return_view, name="return"),
