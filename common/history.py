@@ -21,19 +21,31 @@ from __future__ import annotations
 from typing import Any
 
 import pghistory
+import pgtrigger
 from django.db import models
 
 
-def tracked(**kwargs: Any):
-    """Class decorator: track inserts, updates and deletes of a model in an append-only event table."""
+def tracked(*, inserts: bool = True, **kwargs: Any):
+    """Class decorator: track inserts, updates and deletes of a model in an append-only event table.
+
+    ``inserts=False`` for rows a job opens by the hundred thousand in one statement (a follow-up per registration
+    per month): their creation is the job's run (``JobRun`` with its counts); every later change and any delete is
+    still kept with who and when.
+    """
     # Fresh tracker instances per model: pghistory binds a tracker's condition to the model it decorates.
     # An update that only touches auto_now fields (updated_at) is not a change worth an event.
     trackers = (
-        pghistory.InsertEvent(),
+        *([pghistory.InsertEvent()] if inserts else []),
         pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude_auto=True)),
         pghistory.DeleteEvent(),
     )
     return pghistory.track(*trackers, append_only=True, **kwargs)
+
+
+def append_only(name: str = "append_only") -> pgtrigger.Protect:
+    """A trigger that refuses UPDATE and DELETE of a log row (put it in the model's ``Meta.triggers``); the app's
+    database role loses those privileges on the table too (``common/dbroles.py``)."""
+    return pgtrigger.Protect(name=name, operation=pgtrigger.Update | pgtrigger.Delete)
 
 
 def history_context(*, actor=None, source: str, **extra: Any) -> pghistory.context:

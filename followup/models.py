@@ -15,13 +15,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pghistory
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.history import tracked
+from common.history import append_only, tracked
 from common.models import TimeStampedModel
 from common.transitions import Transitions
 from offices.models import Region
@@ -29,25 +27,6 @@ from registration.models import Registration
 
 if TYPE_CHECKING:  # django-stubs is a development dependency
     from django_stubs_ext import StrOrPromise
-
-
-def tracked_changes(**kwargs):
-    """``common.history.tracked`` without an event per insert, for the rows this stage opens by the hundred
-    thousand in one statement (a case per registration, a follow-up per registration per month): their creation
-    is the job's run (``common.JobRun``, with its counts); every later change and any delete is kept with who and
-    when, append-only, as for every other case record."""
-    return pghistory.track(
-        pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude_auto=True)),
-        pghistory.DeleteEvent(),
-        append_only=True,
-        **kwargs,
-    )
-
-
-def append_only(name: str = "append_only") -> pgtrigger.Protect:
-    """The database refuses UPDATE and DELETE of a log row (the app's database role loses them too,
-    ``common/dbroles.py``)."""
-    return pgtrigger.Protect(name=name, operation=pgtrigger.Update | pgtrigger.Delete)
 
 
 # ---- tiers (分级分类) ----------------------------------------------------------------------------------
@@ -69,7 +48,7 @@ TIER_PLANS: dict[str, StrOrPromise] = {
 }
 
 
-@tracked_changes()
+@tracked(inserts=False)
 class Case(TimeStampedModel):
     """The follow-up record (跟踪服务档案) of one registration: who is responsible, whether and when the first
     contact was made, the service tier and plan.
@@ -364,7 +343,7 @@ REACHED_OUTCOMES = (
 )
 
 
-@tracked_changes()
+@tracked(inserts=False)
 class MonthlyFollowUp(TimeStampedModel):
     """The follow-up of one registration in one calendar month (notice 四: 每月开展1次跟踪调查), due on the
     month's last working day.

@@ -16,13 +16,12 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Collate
 from django.utils.translation import gettext_lazy as _
 
-from common.history import tracked
+from common.history import append_only, tracked
 from common.models import TimeStampedModel
 from common.transitions import Transitions
 
@@ -841,7 +840,7 @@ class IdReveal(models.Model):
             # registration.views.audit.id_reveals: newest first, a page of 100 (scope and filters on top).
             models.Index(fields=["-at", "-id"], name="registration_idreveal_at"),
         ]
-        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.at:%Y-%m-%d %H:%M}"
