@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from codes.lookup import choices
-from common.forms import FocusFirstMixin, PlainMessagesMixin, choice_field
+from common.forms import FocusFirstMixin, PlainMessagesMixin, TableFileField, choice_field
 from common.validators import validate_text_block
 
+from .imports import EXIT_KINDS, KIND_LABELS
 from .services import (
     DISMISS_REASON_MAX_LENGTH,
     FURTHER_CHECKS_MAX_LENGTH,
@@ -67,3 +68,16 @@ class DismissForm(FocusFirstMixin, PlainMessagesMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         validators=[validate_text_block],
     )
+
+
+class ExitImportForm(PlainMessagesMixin, FocusFirstMixin, forms.Form):
+    """The upload of a list that proposes exits (pension awards, deaths, school or enlistment, prison)."""
+
+    kind = forms.ChoiceField(label=_("名单类型"))
+    file = TableFileField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choice_field(self, "kind").choices = [("", "---------")] + [
+            (kind, KIND_LABELS[kind]) for kind in EXIT_KINDS
+        ]

@@ -199,3 +199,152 @@ class ProposalDismissal(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.followup_id} {self.at:%Y-%m-%d}"
+
+
+class ProposalSource(models.TextChoices):
+    """Where an exit proposal from data comparison comes from: an ops import file of another department
+    (``deregistration.imports``) or a record already imported for stage 1's 信息比对 (``ComparisonRecord``)."""
+
+    PENSION = "pension", _("养老保险待遇核定")
+    DEATH = "death", _("死亡登记")
+    SCHOOL = "school", _("入学或应征入伍")
+    PRISON = "prison", _("服刑或收监")
+    EMPLOYMENT = "employment", _("社会保险参保（就业）")
+    BUSINESS = "business", _("市场主体登记（创业）")
+
+
+# The AJC00A code each source proposes. None of them needs a supervisor's approval (rules.NEEDS_APPROVAL), so a
+# confirmed proposal takes effect at once through services.exit_propose.
+PROPOSAL_CODES: dict[str, str] = {
+    ProposalSource.PENSION: "21",
+    ProposalSource.DEATH: "26",
+    ProposalSource.SCHOOL: "24",
+    ProposalSource.PRISON: "25",
+    ProposalSource.EMPLOYMENT: "11",
+    ProposalSource.BUSINESS: "12",
+}
+
+
+class ProposalStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    CONFIRMED = "confirmed", _("已注销")
+    DISMISSED = "dismissed", _("不予注销")
+
+
+# Open until an exit of the registration takes effect (confirmed: through this proposal's prefilled exit form or
+# any other way; ``exit`` names it) or a caseworker dismisses it with a reason.
+PROPOSAL_MOVES = Transitions(
+    ProposalStatus, {ProposalStatus.OPEN: {ProposalStatus.CONFIRMED, ProposalStatus.DISMISSED}}
+)
+
+
+# Made by the hundred thousand by one statement per chunk of an import (services.proposals_from_rows) or by the
+# comparison scan: their creation is the batch's (source batch, row) or the scan's; every later change (confirm,
+# dismiss) is kept with who and when.
+@tracked(inserts=False)
+class ExitProposal(TimeStampedModel):
+    """An exit proposal from data comparison (注销提议): another department's record says the person of an active
+    registration draws a pension (→ 21), died (→ 26), went to school or enlisted (→ 24), is in prison (→ 25), or,
+    from the records imported for stage 1's comparison, took a job (→ 11) or started a business (→ 12) after the
+    registration date. A caseworker of the region confirms it (the exit form prefilled with the code and the event
+    date; the exit itself is made only by ``services.exit_propose``) or dismisses it with a reason.
+
+    One proposal per registration, code, source and event date, whatever its status: importing the same file
+    again, or another file naming the same event, proposes nothing twice, and a dismissed proposal stays
+    dismissed. ``region`` is the registration's (for scoping).
+    """
+
+    Source = ProposalSource
+    Status = ProposalStatus
+    STATUS_MOVES = PROPOSAL_MOVES
+    OPEN_STATES = STATUS_MOVES.non_terminal
+    TERMINAL_STATES = STATUS_MOVES.terminal
+
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("失业登记"), on_delete=models.PROTECT, related_name="exit_proposals"
+    )
+    region = models.ForeignKey(Region, verbose_name=_("登记地"), on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("提议注销原因（AJC00A）"), max_length=2)
+    source = models.CharField(_("数据来源"), max_length=12, choices=Source.choices)
+    event_on = models.DateField(_("事件日期"))
+    evidence = models.CharField(_("依据"), max_length=300, blank=True)
+    # The import batch and its row (file imports), or the comparison record (11/12), the proposal rests on.
+    batch = models.ForeignKey(
+        "registration.ImportBatch",
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    row = models.PositiveIntegerField(_("文件行号"), null=True, blank=True)
+    record = models.ForeignKey(
+        "registration.ComparisonRecord",
+        verbose_name=_("比对数据"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    exit = models.ForeignKey(
+        Exit, verbose_name=_("注销登记"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dismiss_reason = models.CharField(_("不予注销的理由"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("经办时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("注销提议")
+        verbose_name_plural = _("注销提议")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ProposalStatus.values), name="deregistration_exitproposal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=ProposalSource.values), name="deregistration_exitproposal_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(code__in=sorted(set(PROPOSAL_CODES.values()))),
+                name="deregistration_exitproposal_code_valid",
+            ),
+            # Importing the same file twice (or another file with the same event) proposes nothing twice.
+            models.UniqueConstraint(
+                fields=["registration", "code", "source", "event_on"],
+                name="deregistration_exitproposal_once_per_event",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ProposalStatus.DISMISSED) | ~Q(dismiss_reason=""),
+                name="deregistration_exitproposal_dismissed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ProposalStatus.CONFIRMED) | Q(exit__isnull=False),
+                name="deregistration_exitproposal_confirmed_has_exit",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ProposalStatus.OPEN) | Q(decided_at__isnull=False),
+                name="deregistration_exitproposal_decided_has_time",
+            ),
+        ]
+        indexes = [
+            # selectors.open_exit_proposals: the worklist reads the open proposals only, newest event first.
+            models.Index(
+                fields=["-event_on", "-id"],
+                condition=Q(status=ProposalStatus.OPEN),
+                name="deregistration_proposal_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.event_on:%Y-%m-%d}"
+
+    @property
+    def code_label(self) -> str:
+        return f"{self.code} {label('AJC00A', self.code) or ''}".strip()

@@ -25,7 +25,13 @@ from registration.models import Registration
 from . import services
 from .forms import DismissForm, ExitForm, ReturnForm
 from .models import Exit
-from .selectors import approval_queue, exit_options, open_proposals
+from .selectors import (
+    approval_queue,
+    exit_options,
+    open_exit_proposals,
+    open_proposals,
+    proposal_exit_date,
+)
 
 PROPOSALS_PER_PAGE = 50
 
@@ -126,19 +132,44 @@ def return_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @permission_required("deregistration.add_exit", raise_exception=True)
 @require_GET
 def proposals_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """注销提议: follow-up outcomes of the caseworker's region that propose an exit (found work → 11, started a
-    business → 12) and are still undecided, newest first, with their evidence."""
-    page = Paginator(open_proposals(request.user), PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
+    """注销提议: the undecided exit proposals of the caseworker's region, with their evidence — from comparison data
+    (pension 21, death 26, school or enlistment 24, prison 25, new job 11, new business 12; newest event first)
+    and from follow-up outcomes (found work → 11, started a business → 12; newest first). ``?mine=1``: only the
+    registrations the user is the responsible caseworker of."""
+    mine = request.GET.get("mine") == "1"
+    page = Paginator(open_proposals(request.user, mine=mine), PROPOSALS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     rows = []
     for f in page:
         at = f.attempt.at if f.attempt else f.done_at
         rows.append(
             {"followup": f, "code": f.proposed_exit_code, "on": timezone.localdate(at) if at else None}
         )
+    data_page = Paginator(open_exit_proposals(request.user, mine=mine), PROPOSALS_PER_PAGE).get_page(
+        request.GET.get("data_page")
+    )
+    data_rows = [
+        {
+            "proposal": p,
+            "on": proposal_exit_date(p),
+            "form": DismissForm(auto_id=f"id_p{p.pk}_%s"),
+            "can_dismiss": request.user.has_perm("deregistration.change_exitproposal"),
+        }
+        for p in data_page
+    ]
     return render(
         request,
         "deregistration/proposals.html",
-        {"page": page, "rows": rows, "dismiss_form": DismissForm()},
+        {
+            "page": page,
+            "rows": rows,
+            "dismiss_form": DismissForm(),
+            "data_page": data_page,
+            "data_rows": data_rows,
+            "mine": mine,
+            "query": "mine=1" if mine else "",
+        },
     )
 
 

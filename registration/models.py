@@ -252,6 +252,15 @@ class ImportBatch(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
 
+    def get_kind_display(self) -> str:
+        """The kind's label; a kind a later stage registered on the import mechanism has its label there
+        (``imports.batches.ImportFlow.labels``)."""
+        if self.kind in self.Kind.values:
+            return str(self.Kind(self.kind).label)
+        from .imports.batches import kind_label  # the flows import this module
+
+        return str(kind_label(self.kind) or self.kind)
+
 
 class ComparisonRecord(models.Model):
     """A record from another department used for 信息比对 (notice 二): a social-insurance contribution period
