@@ -16,4 +16,6 @@ class DeregistrationConfig(AppConfig):
         from . import imports  # noqa: F401  (registers the flows)
         from .receivers import comparison_import_done
 
-        import_batch_done.connect(comparison_import_done, dispatch_uid="deregistration.comparison_import_done")
+        import_batch_done.connect(
+            comparison_import_done, dispatch_uid="deregistration.comparison_import_done"
+        )

@@ -127,7 +127,7 @@ WITH f AS (
         SELECT r.id, r.region_id
         FROM registration_person p
         JOIN registration_registration r ON r.person_id = p.id AND r.status = %(active)s
-        JOIN offices_region g ON g.id = r.region_id
+        JOIN offices_region g ON g.code = r.region_id
         WHERE p.id_number = f.id_number AND p.id_type = %(citizen)s AND g.path LIKE %(scope)s
         LIMIT 1
     ) x ON true

@@ -88,7 +88,10 @@ def open_exit_proposals(user: User, *, mine: bool = False) -> QuerySet[ExitPropo
         )
         .exclude(Exists(exit_made))
         .select_related(
-            "registration__person", "registration__office", "registration__followup_case__responsible", "batch",
+            "registration__person",
+            "registration__office",
+            "registration__followup_case__responsible",
+            "batch",
             "record",
         )
         .order_by("-event_on", "-pk")
@@ -110,9 +113,9 @@ def registration_badges(request, registration_ids: list[int]) -> dict[int, list[
     if not registration_ids or not user.has_perm("deregistration.view_exit"):
         return {}
     marked = set(
-        open_exit_proposals(user).filter(registration_id__in=registration_ids).values_list(
-            "registration_id", flat=True
-        )
+        open_exit_proposals(user)
+        .filter(registration_id__in=registration_ids)
+        .values_list("registration_id", flat=True)
     ) | set(open_proposals(user).filter(case_id__in=registration_ids).values_list("case_id", flat=True))
     badge = Badge(_("有待处理的注销提议"), reverse("deregistration:proposals"))
     return {pk: [badge] for pk in marked}

@@ -377,9 +377,7 @@ def exit_proposal_dismiss(*, proposal: ExitProposal, user: User, reason: str) ->
     )
     proposal.refresh_from_db()
     if not won:
-        raise ValidationError(
-            PROPOSAL_NOT_OPEN % {"status": proposal.get_status_display()}, code="not_open"
-        )
+        raise ValidationError(PROPOSAL_NOT_OPEN % {"status": proposal.get_status_display()}, code="not_open")
     return proposal
 
 

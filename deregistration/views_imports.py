@@ -34,7 +34,9 @@ REPORT_PER_PAGE = 200
 
 def _batches(request: AuthenticatedHttpRequest):
     return scope_by_region(
-        ImportBatch.objects.defer("content").filter(kind__in=EXIT_KINDS).select_related("office", "uploaded_by"),
+        ImportBatch.objects.defer("content")
+        .filter(kind__in=EXIT_KINDS)
+        .select_related("office", "uploaded_by"),
         request.user,
         field="office__region",
     )
@@ -49,7 +51,10 @@ def exit_imports_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             batch = exit_import(
-                file=form.cleaned_data["file"], kind=form.cleaned_data["kind"], user=request.user, run_now=False
+                file=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                user=request.user,
+                run_now=False,
             )
         except ImportFileError as exc:
             add_service_errors(form, exc, field="file")

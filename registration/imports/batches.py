@@ -266,7 +266,9 @@ def import_batch_process(batch_id: int, *, time_budget: float | None = None) -> 
     if done:
         for receiver, result in import_batch_done.send_robust(sender=ImportBatch, batch=batch):
             if isinstance(result, Exception):
-                logger.error("import_batch_done receiver %r failed for batch %s: %r", receiver, batch.pk, result)
+                logger.error(
+                    "import_batch_done receiver %r failed for batch %s: %r", receiver, batch.pk, result
+                )
     return True
 
 
