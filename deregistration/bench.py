@@ -45,8 +45,9 @@ def province_ops() -> User:
     return user
 
 
-def pension_files(ctx: BenchContext, rows: int = ROWS) -> list[tuple[str, bytes]]:
-    """``rows`` pension award rows of random seeded people, as CSV files of at most ``MAX_ROWS`` rows each."""
+def pension_files(ctx: BenchContext, rows: int | None = None) -> list[tuple[str, bytes]]:
+    """``rows`` (default ``ROWS``) pension award rows of random seeded people, as CSV files of at most ``MAX_ROWS`` rows each."""
+    rows = rows or ROWS
     bounds = Person.objects.aggregate(low=Min("id"), high=Max("id"))
     if bounds["low"] is None:
         raise SkipScenario("no people: run manage.py seed_scale --people N first")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from registration.imports import COMPARISON_KINDS
 from registration.models import ImportBatch
 
 from .services import exit_proposals_from_comparison
-
-COMPARISON_KINDS = (ImportBatch.Kind.SOCIAL_INSURANCE, ImportBatch.Kind.BUSINESS)
 
 
 def comparison_import_done(sender, *, batch: ImportBatch, **kwargs) -> None:

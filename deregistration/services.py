@@ -397,7 +397,7 @@ SELECT now(), now(), r.id, r.region_id,
 FROM registration_comparisonrecord c
 JOIN registration_person p ON p.id_number = c.id_number AND p.id_type = %(citizen)s
 JOIN registration_registration r ON r.person_id = p.id AND r.status = %(active)s
-WHERE c.start_date > r.registered_on {batch_filter}
+WHERE c.start_date > r.registered_on AND c.start_date <= %(today)s {batch_filter}
 ORDER BY c.id
 ON CONFLICT DO NOTHING
 """
@@ -412,7 +412,9 @@ def exit_proposals_from_comparison(*, batch_id: int | None = None) -> int:
     records, and every night (job ``deregistration.propose_from_comparison``) over all records, which also
     catches a registration imported after the record (既有失业登记) and an import whose signal was lost.
     A record whose period has since ended still proposes (the registration should have ended when the job
-    began); the worklist shows its period. Idempotent: an event is proposed once, whatever became of it."""
+    began); the worklist shows its period. A record that has not started yet proposes once it has (the nightly
+    run). Records serve the whole deployment (as for the comparison at registration), so the proposals land in
+    whichever region holds the registration. Idempotent: an event is proposed once, whatever became of it."""
     from registration.models import CITIZEN_ID, ComparisonRecord
     from registration.models import Registration as Reg
 
@@ -430,6 +432,7 @@ def exit_proposals_from_comparison(*, batch_id: int | None = None) -> int:
                 "citizen": CITIZEN_ID,
                 "active": Reg.Status.ACTIVE,
                 "batch": batch_id,
+                "today": timezone.localdate(),
             },
         )
         return cursor.rowcount

@@ -252,7 +252,7 @@ class ImportBatch(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
 
-    def get_kind_display(self) -> str:
+    def get_kind_display(self) -> str:  # type: ignore[no-redef]  # replaces the one Django (and django-stubs) make from the choices
         """The kind's label; a kind a later stage registered on the import mechanism has its label there
         (``imports.batches.ImportFlow.labels``)."""
         if self.kind in self.Kind.values:

@@ -5,12 +5,13 @@ prefilled exit form, dismiss, and the proposals closing when an exit takes effec
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -41,7 +42,7 @@ from registration.models import ComparisonRecord, ImportBatch, Registration
 from tests.conftest import make_staff
 from tests.registration.factories import citizen_id
 
-from .factories import TODAY, registered, with_unreachable
+from .factories import TODAY, registered, with_outcome, with_unreachable
 
 pytestmark = pytest.mark.django_db
 
@@ -204,9 +205,11 @@ def test_a_comparison_import_proposes_11_and_12_for_records_starting_after_regis
     registration, caseworker_jiefang, ops_jiaozuo
 ):
     other = registered(caseworker_jiefang, name="王五")
+    later = registered(caseworker_jiefang, name="孙九")
     rows = [
         [registration.person.id_number, "张三", "某某科技有限公司", "2026-06-01", ""],  # after 2026-03-02
         [other.person.id_number, "王五", "老东家有限公司", "2025-01-01", "2026-02-01"],  # before registration
+        [later.person.id_number, "孙九", "明年入职公司", "2026-12-15", ""],  # not started yet (today 11-20)
     ]
     comparison_import(
         file=csv_file(rows, headers=COMPARISON_HEADERS),
@@ -303,6 +306,10 @@ def test_mine_shows_only_the_proposals_of_registrations_i_am_responsible_for(
     assert {r["proposal"] for r in client.get(PROPOSALS).context["data_rows"]} == {mine, other}
     assert [r["proposal"] for r in client.get(PROPOSALS + "?mine=1").context["data_rows"]] == [mine]
     assert list(open_exit_proposals(colleague, mine=True)) == [other]
+    # The follow-up's proposals follow the same filter.
+    theirs_followup = with_outcome(theirs, colleague)
+    assert [r["followup"] for r in client.get(PROPOSALS).context["rows"]] == [theirs_followup]
+    assert client.get(PROPOSALS + "?mine=1").context["rows"] == []
 
 
 def test_the_worklist_stays_free_of_n_plus_1(client, caseworker_jiefang, ops_jiaozuo):
@@ -501,3 +508,57 @@ def test_the_import_pages_refuse_anonymous_wrong_role_and_other_region(
     client.force_login(ops_jiaozuo)
     assert client.get(reverse("deregistration:import_detail", args=[not_exit.pk])).status_code == 404
     assert len(EXIT_KINDS) == 4
+
+
+def test_two_workers_importing_the_same_event_at_once_propose_it_once(
+    committed_db, caseworker_jiefang, ops_jiaozuo, monkeypatch
+):
+    """Two batches naming the same pension award processed at the same moment by two workers (two threads, two
+    connections): the second insert waits on the first one's uncommitted key and, once that commits, skips."""
+    from dataclasses import replace
+
+    from registration.imports.batches import FLOWS
+
+    registration = registered(caseworker_jiefang)
+    flow = FLOWS["exit_pension"]
+
+    def slow_start(batch):
+        handle = flow.start(batch)
+
+        def slow(table, start, outcome, deadline):
+            consumed = handle(table, start, outcome, deadline)
+            connection.cursor().execute("SELECT pg_sleep(0.3)")  # hold the chunk's transaction open
+            return consumed
+
+        return slow
+
+    monkeypatch.setitem(FLOWS, "exit_pension", replace(flow, start=slow_start))
+    batches = [
+        exit_import(
+            file=csv_file([pension_row(registration)]), kind="exit_pension", user=ops_jiaozuo, run_now=False
+        )
+        for _ in range(2)
+    ]
+    start = threading.Barrier(2, timeout=10)
+    errors: list[BaseException] = []
+
+    def worker(pk: int) -> None:
+        try:
+            start.wait()
+            import_batch_process(pk)
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(b.pk,)) for b in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    counts = sorted(
+        ImportBatch.objects.filter(pk__in=[b.pk for b in batches]).values_list("created_rows", "skipped_rows")
+    )
+    assert counts == [(0, 1), (1, 0)]
+    assert ExitProposal.objects.filter(registration=registration).count() == 1
