@@ -238,8 +238,8 @@ PROPOSAL_MOVES = Transitions(
 )
 
 
-# Made by the hundred thousand by one statement per chunk of an import (services.proposals_from_rows) or by the
-# comparison scan: their creation is the batch's (source batch, row) or the scan's; every later change (confirm,
+# Made by the hundred thousand by one statement per chunk of an import (deregistration.imports) or by the
+# comparison scan (services.exit_proposals_from_comparison): their creation is the batch's (source batch, row) or the scan's; every later change (confirm,
 # dismiss) is kept with who and when.
 @tracked(inserts=False)
 class ExitProposal(TimeStampedModel):

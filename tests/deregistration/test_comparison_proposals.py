@@ -473,6 +473,9 @@ def test_ops_upload_a_list_and_read_its_per_row_report(client, registration, ops
         "application/vnd.openxmlformats"
     )
     assert client.get(reverse("deregistration:import_template", args=["graduates"])).status_code == 404
+    # Stage 1's import pages keep to its own kinds.
+    assert batch not in client.get(reverse("registration:import_list")).context["page"].object_list
+    assert client.get(reverse("registration:import_detail", args=[batch.pk])).status_code == 404
 
 
 def test_an_upload_without_a_kind_or_file_names_the_field(client, ops_jiaozuo):
@@ -562,3 +565,21 @@ def test_two_workers_importing_the_same_event_at_once_propose_it_once(
     )
     assert counts == [(0, 1), (1, 0)]
     assert ExitProposal.objects.filter(registration=registration).count() == 1
+
+
+def test_a_follow_up_proposal_marks_the_registration_too_in_a_fixed_number_of_queries(
+    client, registration, caseworker_jiefang
+):
+    client.force_login(caseworker_jiefang)
+    search = reverse("registration:person_search")
+    client.post(search, {"q": registration.person.name})  # the session's first request loads more
+    with CaptureQueriesContext(connection) as before:
+        html = client.post(search, {"q": registration.person.name}).content.decode()
+    assert "有待处理的注销提议" not in html
+    with_outcome(registration, caseworker_jiefang)
+    for name in ("张三丰", "张三石"):
+        with_outcome(registered(caseworker_jiefang, name=name), caseworker_jiefang)
+    with CaptureQueriesContext(connection) as after:
+        html = client.post(search, {"q": "张三"}).content.decode()
+    assert html.count(f'<a class="badge" href="{PROPOSALS}">有待处理的注销提议</a>') == 3
+    assert len(after) == len(before)
