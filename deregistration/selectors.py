@@ -14,13 +14,13 @@ from common.models import Notification
 from followup.models import MonthlyFollowUp
 from followup.selectors import PublicService, exit_proposals
 from offices.models import User
-from offices.scoping import scope_by_region
-from registration.models import Person, Registration
+from offices.scoping import region_filter, scope_by_region
+from registration.models import Person, Registration, Transfer
 from registration.selectors import TimelineEntry
 
-from .models import Exit
+from .models import TOOK_EFFECT, Exit
 from .rules import CODE_REFUSALS, CODE_UNREACHABLE, REFUSALS_FOR_31, UNREACHABLE_MONTHS_FOR_32
-from .services import offered_codes_for
+from .services import cancel_notice_ref, notice_ref, offered_codes_for
 
 
 def exit_options(registration: Registration) -> dict[str, Any]:
@@ -120,7 +120,7 @@ def deregistration_timeline(person: Person) -> list[TimelineEntry]:
             entries.append(
                 TimelineEntry(e.decided_at, "deregistration", _("注销申请被退回"), e.return_comment, url)
             )
-        if e.status == Exit.Status.EFFECTIVE:
+        if e.status in TOOK_EFFECT:
             at = e.decided_at or e.proposed_at
             detail = _("注销日期 %(date)s") % {"date": f"{e.deregistered_on:%Y-%m-%d}"}
             entries.append(
@@ -128,7 +128,29 @@ def deregistration_timeline(person: Person) -> list[TimelineEntry]:
                     at, "deregistration", _("已注销失业登记：%(reason)s") % {"reason": reason}, detail, url
                 )
             )
-    refs = [f"deregistration:{e.serial}" for e in exits]
+        if e.status == Exit.Status.CANCELLED and e.cancelled_at:
+            entries.append(
+                TimelineEntry(
+                    e.cancelled_at,
+                    "deregistration",
+                    _("撤销注销，失业登记恢复有效"),
+                    _("%(by)s：%(reason)s") % {"by": e.cancelled_by, "reason": e.cancel_reason},
+                    url,
+                )
+            )
+    for t in Transfer.objects.filter(registration__person=person).select_related(
+        "from_office", "to_office", "by"
+    ):
+        entries.append(
+            TimelineEntry(
+                t.at,
+                "transfer",
+                _("失业登记转移：%(from)s → %(to)s") % {"from": t.from_office.name, "to": t.to_office.name},
+                _("%(by)s：%(reason)s") % {"by": t.by, "reason": t.reason},
+                url,
+            )
+        )
+    refs = [notice_ref(e) for e in exits] + [cancel_notice_ref(e) for e in exits if e.status == Exit.Status.CANCELLED]
     for n in Notification.objects.filter(ref__in=refs).order_by("created_at"):
         title = _("短信通知（%(status)s）") % {"status": n.get_status_display()}
         entries.append(TimelineEntry(n.created_at, "notification", title, n.text))
@@ -142,3 +164,22 @@ def public_exit(registration: Registration) -> list[PublicService]:
         PublicService(e.deregistered_on, _("注销失业登记"), label("AJC00A", e.reason) or e.reason)
         for e in Exit.objects.filter(registration=registration, status=Exit.Status.EFFECTIVE)
     ]
+
+
+def transfers_for(user: User) -> QuerySet[Transfer]:
+    """The moves of registrations out of and into the user's region, newest first: the sending office keeps a
+    read-only record of each move, the receiving office sees what it now holds."""
+    return (
+        Transfer.objects.filter(region_filter(user, "from_region") | region_filter(user, "to_region"))
+        .select_related("registration__person", "from_office", "to_office", "by")
+        .order_by("-at", "-pk")
+    )
+
+
+def no_phone_exits(exits: list[Exit]) -> set[int]:
+    """The ids of those ``exits`` whose SMS could not be sent for lack of a phone (they get a printable notice)."""
+    refs = {notice_ref(e): e.pk for e in exits}
+    if not refs:
+        return set()
+    found = Notification.objects.filter(ref__in=list(refs), status=Notification.Status.NO_PHONE)
+    return {refs[ref] for ref in found.values_list("ref", flat=True)}
