@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from codes.lookup import label
 from common.history import tracked
 from common.models import TimeStampedModel
+from common.privacy import mask_document_number
 from common.transitions import Transitions
 from followup.models import MonthlyFollowUp
 from offices.models import Region
@@ -123,6 +124,8 @@ class Exit(TimeStampedModel):
     class Meta:
         verbose_name = _("注销登记")
         verbose_name_plural = _("注销登记")
+        # The exits list's xlsx with full ID numbers (each row a logged IdReveal); masked exports need view_exit.
+        permissions = [("export_exit_id_numbers", "Can export exits with full ID numbers")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ExitStatus.values), name="deregistration_exit_status_valid"
@@ -184,6 +187,8 @@ class Exit(TimeStampedModel):
                 condition=Q(status=ExitStatus.PROPOSED),
                 name="deregistration_exit_waiting",
             ),
+            # selectors.exits_filtered: the exits list of a region by deregistration date, newest first.
+            models.Index(fields=["region", "-deregistered_on"], name="deregistration_exit_list"),
             # The daily upload (next stage) reads the effective exits by the day they took effect.
             models.Index(
                 fields=["effective_on"],
@@ -203,6 +208,11 @@ class Exit(TimeStampedModel):
     @property
     def needs_approval(self) -> bool:
         return self.reason in NEEDS_APPROVAL
+
+    @property
+    def masked_id_number(self) -> str:
+        """The document number as lists and the notice show it (common.privacy)."""
+        return mask_document_number(self.id_number)
 
 
 @tracked()

@@ -37,7 +37,6 @@ from registration.models import Registration
 from registration.services import registration_end, registration_reopen, require_handler_name
 
 from .models import SERIAL_PREFIX, SERIAL_SEQUENCE, Exit, ProposalDismissal
-from .signals import exit_cancelled, exit_cancelling
 from .rules import (
     CODE_REFUSALS,
     NEEDS_APPROVAL,
@@ -46,6 +45,7 @@ from .rules import (
     NO_NOTICE,
     codes_offered,
 )
+from .signals import exit_cancelled, exit_cancelling
 
 SMS_LANGUAGE = "zh-hans"
 REMARK_MAX_LENGTH = 100  # AAE013

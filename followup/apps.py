@@ -14,4 +14,6 @@ class FollowupConfig(AppConfig):
         from .receivers import case_follows_transfer, open_month_after_reopen
 
         registration_transferred.connect(case_follows_transfer, dispatch_uid="followup.case_follows_transfer")
-        registration_reopened.connect(open_month_after_reopen, dispatch_uid="followup.open_month_after_reopen")
+        registration_reopened.connect(
+            open_month_after_reopen, dispatch_uid="followup.open_month_after_reopen"
+        )

@@ -533,7 +533,10 @@ class RegistrationStatus(models.TextChoices):
 # person has registered again since.
 REGISTRATION_MOVES = Transitions(
     RegistrationStatus,
-    {RegistrationStatus.ACTIVE: {RegistrationStatus.ENDED}, RegistrationStatus.ENDED: {RegistrationStatus.ACTIVE}},
+    {
+        RegistrationStatus.ACTIVE: {RegistrationStatus.ENDED},
+        RegistrationStatus.ENDED: {RegistrationStatus.ACTIVE},
+    },
 )
 
 
@@ -871,8 +874,12 @@ class Transfer(TimeStampedModel):
     from_region = models.ForeignKey(
         Region, verbose_name=_("转出地"), on_delete=models.PROTECT, related_name="+"
     )
-    to_office = models.ForeignKey(Office, verbose_name=_("转入机构"), on_delete=models.PROTECT, related_name="+")
-    to_region = models.ForeignKey(Region, verbose_name=_("转入地"), on_delete=models.PROTECT, related_name="+")
+    to_office = models.ForeignKey(
+        Office, verbose_name=_("转入机构"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_region = models.ForeignKey(
+        Region, verbose_name=_("转入地"), on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(_("转移原因"), max_length=200)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+"

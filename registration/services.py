@@ -1130,5 +1130,7 @@ def registration_transfer(
         person.region = to_office.region
         person.applied_elsewhere = True
         person.save(update_fields=["region", "applied_elsewhere", "updated_at"])
-    registration_transferred.send(sender=Registration, registration=registration, transfer=transfer, user=user)
+    registration_transferred.send(
+        sender=Registration, registration=registration, transfer=transfer, user=user
+    )
     return transfer

@@ -48,7 +48,9 @@ def exit_of(registration, user, code="11", on=date(2026, 11, 18)) -> Exit:
 
 def same_person(registration) -> PersonData:
     person = registration.person
-    return PersonData(id_type=person.id_type, id_number=person.id_number, name=person.name, phone=person.phone)
+    return PersonData(
+        id_type=person.id_type, id_number=person.id_number, name=person.name, phone=person.phone
+    )
 
 
 @pytest.fixture
@@ -73,7 +75,9 @@ def test_it_cancels_an_effective_exit_before_upload_and_reopens_the_registration
     assert "注销已撤销" in sms.text
 
 
-def test_after_a_cancel_the_registration_can_be_deregistered_again(effective, caseworker_jiefang, supervisor_jiaozuo):
+def test_after_a_cancel_the_registration_can_be_deregistered_again(
+    effective, caseworker_jiefang, supervisor_jiaozuo
+):
     exit_cancel(exit=effective, user=supervisor_jiaozuo, reason="误操作")
     again = exit_of(effective.registration, caseworker_jiefang, "12")
     assert again.status == Exit.Status.EFFECTIVE and again.serial != effective.serial
@@ -177,7 +181,9 @@ def test_it_refuses_when_the_person_has_registered_again(effective, caseworker_j
     assert effective.status == Exit.Status.EFFECTIVE
 
 
-def test_it_refuses_when_the_newer_registration_has_ended_too(effective, caseworker_jiefang, supervisor_jiaozuo):
+def test_it_refuses_when_the_newer_registration_has_ended_too(
+    effective, caseworker_jiefang, supervisor_jiaozuo
+):
     app = submit(user=caseworker_jiefang, person=same_person(effective.registration))
     again = application_register(application=app, user=caseworker_jiefang)
     exit_of(again, caseworker_jiefang, "12", on=date(2026, 11, 20))
@@ -235,4 +241,6 @@ def test_the_followup_of_this_month_reopens_with_the_registration(caseworker_jie
     case = case_for(registration)
     assert not MonthlyFollowUp.objects.filter(case=case, month=date(2026, 11, 1)).exists()
     exit_cancel(exit=exit, user=supervisor_jiaozuo, reason="误操作")
-    assert MonthlyFollowUp.objects.get(case=case, month=date(2026, 11, 1)).status == MonthlyFollowUp.Status.OPEN
+    assert (
+        MonthlyFollowUp.objects.get(case=case, month=date(2026, 11, 1)).status == MonthlyFollowUp.Status.OPEN
+    )

@@ -60,7 +60,9 @@ def test_it_moves_the_registration_and_keeps_the_history(
     assert any(e["label"] == "update" and "office_id" in (e["diff"] or {}) for e in history_for(registration))
 
 
-def test_both_offices_see_the_move(caseworker_jiefang, caseworker_wenxian, supervisor_jiaozuo, office_wenxian):
+def test_both_offices_see_the_move(
+    caseworker_jiefang, caseworker_wenxian, supervisor_jiaozuo, office_wenxian
+):
     registration = registered(caseworker_jiefang)
     move(registration, supervisor_jiaozuo, office_wenxian)
     registration.refresh_from_db()
@@ -73,7 +75,9 @@ def test_both_offices_see_the_move(caseworker_jiefang, caseworker_wenxian, super
     assert list(transfers_for(caseworker_jiefang)) == list(transfers_for(caseworker_wenxian)) != []
 
 
-def test_the_followup_case_moves_with_it(caseworker_jiefang, caseworker_wenxian, supervisor_jiaozuo, office_wenxian):
+def test_the_followup_case_moves_with_it(
+    caseworker_jiefang, caseworker_wenxian, supervisor_jiaozuo, office_wenxian
+):
     registration = registered(caseworker_jiefang)
     case = case_for(registration)
     assert case.responsible == caseworker_jiefang
@@ -135,13 +139,17 @@ def test_the_supervisor_must_see_the_source_region(caseworker_jiefang, office_we
 
 def test_it_refuses_an_ended_registration(caseworker_jiefang, supervisor_jiaozuo, office_wenxian):
     registration = registered(caseworker_jiefang)
-    exit_propose(registration=registration, user=caseworker_jiefang, code="11", deregistered_on=date(2026, 11, 18))
+    exit_propose(
+        registration=registration, user=caseworker_jiefang, code="11", deregistered_on=date(2026, 11, 18)
+    )
     with pytest.raises(ValidationError) as exc:
         move(registration, supervisor_jiaozuo, office_wenxian)
     assert exc.value.messages == [str(TRANSFER_NOT_ACTIVE)]
 
 
-def test_it_refuses_while_an_exit_waits_for_a_supervisor(caseworker_jiefang, supervisor_jiaozuo, office_wenxian):
+def test_it_refuses_while_an_exit_waits_for_a_supervisor(
+    caseworker_jiefang, supervisor_jiaozuo, office_wenxian
+):
     registration = registered(caseworker_jiefang)
     exit_propose(
         registration=registration,
@@ -157,7 +165,9 @@ def test_it_refuses_while_an_exit_waits_for_a_supervisor(caseworker_jiefang, sup
     assert registration.region_id == "410802" and not Transfer.objects.exists()
 
 
-def test_the_database_refuses_a_transfer_to_the_same_office(caseworker_jiefang, supervisor_jiaozuo, office_wenxian):
+def test_the_database_refuses_a_transfer_to_the_same_office(
+    caseworker_jiefang, supervisor_jiaozuo, office_wenxian
+):
     transfer = move(registered(caseworker_jiefang), supervisor_jiaozuo, office_wenxian)
     with pytest.raises(IntegrityError), transaction.atomic():
         Transfer.objects.filter(pk=transfer.pk).update(to_office=transfer.from_office)
