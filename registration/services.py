@@ -1051,14 +1051,18 @@ def registration_reopen(*, registration: Registration, user: User) -> Registrati
     ).first()
     if pending is not None:
         raise ValidationError(REOPEN_APPLIED_AGAIN % {"number": pending.number}, code="applied_again")
-    won = transition(
-        Registration,
-        registration.pk,
-        from_=Registration.Status.ENDED,
-        to=Registration.Status.ACTIVE,
-        allowed=Registration.STATUS_MOVES,
-        ended_on=None,
-    )
+    try:
+        with transaction.atomic():
+            won = transition(
+                Registration,
+                registration.pk,
+                from_=Registration.Status.ENDED,
+                to=Registration.Status.ACTIVE,
+                allowed=Registration.STATUS_MOVES,
+                ended_on=None,
+            )
+    except IntegrityError as exc:  # registered again at this very moment (one active registration per person)
+        raise ValidationError(REOPEN_REGISTERED_AGAIN % {"number": "—"}, code="registered_again") from exc
     if not won:  # cannot happen under the row lock; kept as the guard of the conditional UPDATE
         raise ValidationError(REOPEN_NOT_ENDED, code="not_ended")
     registration.refresh_from_db()
