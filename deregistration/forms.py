@@ -97,7 +97,9 @@ class OfficeChoiceField(forms.ModelChoiceField):
 class TransferForm(FocusFirstMixin, PlainMessagesMixin, forms.Form):
     """转移: to another active office of the registration's province (``registration_transfer`` checks again)."""
 
-    to_office = OfficeChoiceField(label=_("转入机构"), queryset=Office.objects.none())
+    to_office = OfficeChoiceField(
+        label=_("转入机构"), queryset=Office.objects.none(), empty_label=_("请选择转入机构")
+    )
     reason = forms.CharField(
         label=_("转移原因"),
         max_length=TRANSFER_REASON_MAX_LENGTH,
@@ -127,7 +129,9 @@ class ExitFilterForm(PlainMessagesMixin, forms.Form):
     )
     date_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.ChoiceField(label=_("注销原因"), required=False)
-    office = OfficeChoiceField(label=_("登记机构"), queryset=Office.objects.none(), required=False)
+    office = OfficeChoiceField(
+        label=_("登记机构"), queryset=Office.objects.none(), required=False, empty_label=_("全部")
+    )
     status = forms.ChoiceField(label=_("状态"), required=False)
 
     def __init__(self, *args, user: User, **kwargs):

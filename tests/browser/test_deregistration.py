@@ -113,3 +113,33 @@ def test_31_is_not_offered_without_three_refusals_in_a_row(
     assert "31" not in codes and "32" not in codes and "11" in codes and "90" in codes
     expect(section.locator("#exit-not-offered")).to_contain_text("“31 连续3次拒绝接受公共就业服务”不可选")
     assert page_problems == []
+
+
+def test_a_supervisor_prints_the_notice_and_cancels_the_exit_before_upload(
+    page: Page, log_in, caseworker_jiefang, supervisor_jiaozuo, page_problems, screenshot
+):
+    from deregistration.services import exit_propose
+
+    registration = registered(caseworker_jiefang, name="周十五", phone="")
+    exit = exit_propose(
+        registration=registration, user=caseworker_jiefang, code="21", deregistered_on=timezone.localdate()
+    )
+    log_in(page, supervisor_jiaozuo)
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="注销名单").click()
+    row = page.locator(f"#exit-{exit.pk}")
+    expect(row).to_contain_text("21 已依法享受基本养老保险待遇")
+    screenshot(page, "exits-list")
+    row.get_by_role("link", name="打印告知书").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("注销失业登记告知书")
+    expect(page.locator("body")).to_contain_text("周十五")
+    screenshot(page, "notice")
+    page.get_by_role("link", name="返回人员页面").click()
+    section = page.locator("#person-deregistration")
+    section.get_by_label("撤销原因").fill("经核实本人尚未领取养老保险待遇")
+    section.get_by_role("button", name="撤销注销（上报前）").click()
+    expect(page.get_by_role("status")).to_contain_text("已撤销 周十五 的注销，失业登记恢复有效")
+    expect(page.locator("ol.timeline")).to_contain_text("撤销注销，失业登记恢复有效")
+    exit.refresh_from_db()
+    registration.refresh_from_db()
+    assert exit.status == Exit.Status.CANCELLED and registration.status == Registration.Status.ACTIVE
+    assert page_problems == []

@@ -28,7 +28,9 @@ pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
 # Any way of writing an exit row outside the ORM's one create in services.exit_propose.
-CREATES_AN_EXIT = re.compile(r"Exit\.objects\.(create|bulk_create|get_or_create|update_or_create)|(?<!class )\bExit\(")
+CREATES_AN_EXIT = re.compile(
+    r"Exit\.objects\.(create|bulk_create|get_or_create|update_or_create)|(?<!class )\bExit\("
+)
 
 
 def test_only_exit_propose_creates_an_exit_row():
