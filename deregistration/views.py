@@ -276,6 +276,12 @@ def _exit_filters(request: AuthenticatedHttpRequest, data) -> tuple[ExitFilterFo
     return form, (form.cleaned_data if form.is_valid() else {})
 
 
+def _invalid_filters(request: AuthenticatedHttpRequest, form: ExitFilterForm) -> HttpResponse:
+    """Nothing is exported for filters that do not hold (never "everything" instead): back to the list."""
+    messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("deregistration:exits")
+
+
 @login_required
 @permission_required("deregistration.view_exit", raise_exception=True)
 @require_GET
@@ -310,6 +316,8 @@ def exits_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 def exits_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The exits list as xlsx, with masked numbers, for the same filters."""
     form, data = _exit_filters(request, request.GET)
+    if form.is_bound and not form.is_valid():
+        return _invalid_filters(request, form)
     content = exits_xlsx(exits_filtered(request.user, data), user=request.user)
     return xlsx_response(content, export_filename(full=False))
 
@@ -322,6 +330,8 @@ def exits_export_full(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The exits list as xlsx with full ID numbers: a POST (never from a link or a reload), each row a logged
     reveal (证件号码查看记录), served with Cache-Control no-store."""
     form, data = _exit_filters(request, request.POST)
+    if form.is_bound and not form.is_valid():
+        return _invalid_filters(request, form)
     content = exits_xlsx(exits_filtered(request.user, data), user=request.user, full_numbers=True)
     response = xlsx_response(content, export_filename(full=True))
     add_never_cache_headers(response)

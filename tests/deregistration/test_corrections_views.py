@@ -277,3 +277,15 @@ def test_the_nav_lists_the_exits_and_transfers(client, caseworker_jiefang):
     client.force_login(caseworker_jiefang)
     home = client.get(reverse("home")).content.decode()
     assert reverse("deregistration:exits") in home and reverse("deregistration:transfers") in home
+
+
+def test_an_export_with_filters_that_do_not_hold_exports_nothing(
+    client, caseworker_jiefang, supervisor_jiaozuo
+):
+    exit_of(caseworker_jiefang, "11")
+    client.force_login(supervisor_jiaozuo)
+    bad = {"date_from": "2026-11-19", "date_to": "2026-11-01"}
+    response = client.get(reverse("deregistration:exits_export"), bad)
+    assert response.status_code == 302 and response["Location"] == reverse("deregistration:exits")
+    response = client.post(reverse("deregistration:exits_export_full"), bad)
+    assert response.status_code == 302 and not IdReveal.objects.exists()
