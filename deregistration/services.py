@@ -5,8 +5,9 @@ never "simply" deregister for refusals (31) or unreachability (32).
     exit_approve(exit=e, user=supervisor)            # 31/32/90: takes effect now
     exit_return(exit=e, user=supervisor, comment="…")  # the registration stays active
     proposal_dismiss(followup=f, user=cw, reason="…")  # 不予注销 on a follow-up's exit proposal (11/12)
+    exit_cancel(exit=e, user=supervisor, reason="…")   # before the upload: the registration is active again
     exit_proposal_dismiss(proposal=p, user=cw, reason="…")  # 不予注销 on a proposal from comparison data
-    exit_proposals_from_comparison(batch=None)  # new jobs (11) / businesses (12) after the registration date
+    exit_proposals_from_comparison(batch_id=None)  # new jobs (11) / businesses (12) after the registration date
 
 An exit that takes effect closes the registration's open proposals from comparison data (``exit_proposals_close``).
 
@@ -37,7 +38,7 @@ from offices.models import Region, User
 from offices.roles import Role
 from offices.scoping import can_see_region
 from registration.models import Registration
-from registration.services import registration_end, require_handler_name
+from registration.services import registration_end, registration_reopen, require_handler_name
 
 from .models import (
     PROPOSAL_CODES,
@@ -56,6 +57,7 @@ from .rules import (
     NO_NOTICE,
     codes_offered,
 )
+from .signals import exit_cancelled, exit_cancelling
 
 SMS_LANGUAGE = "zh-hans"
 REMARK_MAX_LENGTH = 100  # AAE013
@@ -85,6 +87,12 @@ DISMISS_REASON_REQUIRED = _("请填写不予注销的理由")
 DISMISS_REASON_TOO_LONG = _("不予注销的理由最多 %(limit)d 个字符")
 NOT_A_PROPOSAL = _("该跟踪结果不是注销提议")
 ALREADY_DISMISSED = _("该注销提议已处理（不予注销），不能重复处理")
+NOT_SUPERVISOR_CANCEL = _("只有主管可以撤销注销")
+NOT_CANCELLABLE = _("该注销当前为“%(status)s”，只有已生效的注销可以撤销")
+CANCEL_REASON_REQUIRED = _("请填写撤销原因")
+CANCEL_REASON_TOO_LONG = _("撤销原因最多 %(limit)d 个字符")
+CANCEL_REASON_MAX_LENGTH = 300
+TRANSFER_WAITING_EXIT = _("该失业登记有待主管审批的注销申请，请先审批或退回后再转移")
 
 
 def ministry_region_code(region: Region) -> str:
@@ -311,6 +319,86 @@ def proposal_dismiss(*, followup: MonthlyFollowUp, user: User, reason: str) -> P
         raise ValidationError(ALREADY_DISMISSED, code="already_dismissed") from exc
 
 
+@transaction.atomic
+def exit_cancel(*, exit: Exit, user: User, reason: str) -> Exit:
+    """撤销注销 (notice 四, corrections): before its upload a supervisor of the region cancels an effective exit,
+    with a reason; the registration becomes active again (registration's ``registration_reopen``, which refuses
+    when the person has registered or applied again since) and the person is told (none for code 26).
+
+    The exit row is locked first; then ``signals.exit_cancelling`` is sent, and a receiver refuses once the exit
+    was uploaded (the national sync stage: after upload the person registers anew); then the registration is
+    reopened, the exit cancelled and ``signals.exit_cancelled`` sent. One transaction: a refusal anywhere leaves
+    the exit effective and the registration ended."""
+    reason = _check_text(
+        reason, field="reason", limit=CANCEL_REASON_MAX_LENGTH, too_long=CANCEL_REASON_TOO_LONG
+    )
+    if not reason:
+        raise ValidationError({"reason": ValidationError(CANCEL_REASON_REQUIRED, code="required")})
+    _check_scope(user, exit.region)
+    if not user.has_role(Role.SUPERVISOR):
+        raise PermissionDenied(NOT_SUPERVISOR_CANCEL)
+    exit = (
+        Exit.objects.select_for_update(of=("self",))
+        .select_related("registration__person", "registration__office", "region")
+        .get(pk=exit.pk)
+    )
+    if exit.status != Exit.Status.EFFECTIVE:
+        raise ValidationError(NOT_CANCELLABLE % {"status": exit.get_status_display()}, code="not_effective")
+    exit_cancelling.send(sender=Exit, exit=exit, user=user)
+    registration_reopen(registration=exit.registration, user=user)
+    won = transition(
+        Exit,
+        exit.pk,
+        from_=Exit.Status.EFFECTIVE,
+        to=Exit.Status.CANCELLED,
+        allowed=Exit.STATUS_MOVES,
+        cancelled_by=user,
+        cancelled_at=timezone.now(),
+        cancel_reason=reason,
+    )
+    if not won:  # cannot happen under the row lock; kept as the guard of the conditional UPDATE
+        raise ValidationError(NOT_CANCELLABLE % {"status": exit.get_status_display()}, code="not_effective")
+    exit.refresh_from_db()
+    exit_cancelled.send(sender=Exit, exit=exit, user=user)
+    _tell_cancelled(exit)
+    return exit
+
+
+def refuse_transfer_while_waiting(sender, *, registration: Registration, **kwargs) -> None:
+    """Receiver of ``registration.signals.registration_transferring``: an exit waiting for a supervisor is decided
+    where it was proposed, before the registration moves (connected in ``apps.py``)."""
+    if Exit.objects.filter(registration=registration, status=Exit.Status.PROPOSED).exists():
+        raise ValidationError(TRANSFER_WAITING_EXIT, code="exit_waiting")
+
+
+def notice_ref(exit: Exit) -> str:
+    """The ``Notification.ref`` of the SMS telling the person of ``exit``."""
+    return f"deregistration:{exit.serial}"
+
+
+def cancel_notice_ref(exit: Exit) -> str:
+    """The ``Notification.ref`` of the SMS telling the person the exit was cancelled."""
+    return f"deregistration:{exit.serial}:cancel"
+
+
+def _tell_cancelled(exit: Exit) -> None:
+    if exit.reason in NO_NOTICE:
+        return
+    registration = exit.registration
+    with translation.override(SMS_LANGUAGE):
+        text = gettext(
+            "【失业登记】%(name)s，您好！您的失业登记（登记编号%(number)s）于%(date)s办理的注销已撤销，"
+            "失业登记继续有效。如有疑问请联系%(office)s：%(contact)s。"
+        ) % {
+            "name": exit.name,
+            "number": registration.number,
+            "date": f"{exit.deregistered_on:%Y年%m月%d日}",
+            "office": registration.office.name,
+            "contact": registration.office.phone or registration.office.address or registration.office.name,
+        }
+    notification_queue(phone=registration.person.phone, text=text, ref=cancel_notice_ref(exit))
+
+
 def _tell(exit: Exit) -> None:
     """Tell the person "以适当方式" (notice 四): an SMS with the ``deregistration:`` reference (stored as no-phone
     when there is none); nobody to tell for code 26 (death)."""
@@ -330,7 +418,7 @@ def _tell(exit: Exit) -> None:
             "office": office.name,
             "contact": office.phone or office.address or office.name,
         }
-    notification_queue(phone=registration.person.phone, text=text, ref=f"deregistration:{exit.serial}")
+    notification_queue(phone=registration.person.phone, text=text, ref=notice_ref(exit))
 
 
 # ---- exit proposals from comparison data (ExitProposal) ------------------------------------------------------

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deregistration', '0002_proposaldismissal'),
+        ('deregistration', '0003_exit_cancel'),
         ('offices', '0002_load_regions'),
         ('pghistory', '0007_auto_20250421_0444'),
         ('registration', '0010_registration_active_new_index'),
