@@ -1,0 +1,2 @@
+from django.urls import path  # noqa: F401
+urlpatterns: list = []
