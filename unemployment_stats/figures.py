@@ -34,6 +34,7 @@ from typing import Any
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from offices.models import Region
 
@@ -50,6 +51,12 @@ EMPLOYED_OWN = "own"  # entered for this region and period
 EMPLOYED_YEAR_END = "year_end"  # the previous year-end figure (十), said on the report
 EMPLOYED_SUM = "sum"  # the sum of the regions below (each its own figure)
 EMPLOYED_MISSING = "missing"  # nothing entered: no rate
+EMPLOYED_SOURCES_LABELS = {
+    EMPLOYED_OWN: _("本期数"),
+    EMPLOYED_YEAR_END: _("上年末数"),
+    EMPLOYED_SUM: _("下级合计"),
+    EMPLOYED_MISSING: _("未录入"),
+}
 
 
 def _band_sql(expr: str, bands: list[tuple[int | None, str]]) -> str:

@@ -50,12 +50,12 @@ class MonthlyReport(TimeStampedModel):
     OPEN_STATES = STATUS_MOVES.non_terminal
     TERMINAL_STATES = STATUS_MOVES.terminal
 
-    region = models.ForeignKey(Region, verbose_name=_("填报单位区划"), on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        Region, verbose_name=_("填报单位区划"), on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField(_("报告年份"), validators=YEAR_VALIDATORS)
     month = models.PositiveSmallIntegerField(_("报告月份"), validators=MONTH_VALIDATORS)
-    status = models.CharField(
-        _("状态"), max_length=12, choices=Status.choices, default=Status.PROVISIONAL
-    )
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PROVISIONAL)
     figures = models.JSONField(_("统计数据"))
     computed_at = models.DateTimeField(_("计算时间"))
     finalised_by = models.ForeignKey(
@@ -137,6 +137,9 @@ class ReportReplacement(models.Model):
             models.CheckConstraint(condition=~Q(reason=""), name="unemployment_stats_replacement_has_reason")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.report} @ {self.at:%Y-%m-%d %H:%M}"
+
 
 @tracked()
 class UrbanEmployed(TimeStampedModel):
@@ -183,7 +186,9 @@ class DueDate(TimeStampedModel):
         verbose_name_plural = _("上报截止日期")
         ordering = ["-year", "-month"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "month"], name="unemployment_stats_duedate_one_per_month"),
+            models.UniqueConstraint(
+                fields=["year", "month"], name="unemployment_stats_duedate_one_per_month"
+            ),
             models.CheckConstraint(
                 condition=Q(month__gte=1, month__lte=12), name="unemployment_stats_duedate_month_valid"
             ),

@@ -24,7 +24,9 @@ def citizen_id(region: str, born: date, sex: str) -> str:
     return first17 + check_character(first17)
 
 
-def person(name: str, *, born: date, sex: str = "1", region: str = "410802", education: str = "20", **extra) -> Person:
+def person(
+    name: str, *, born: date, sex: str = "1", region: str = "410802", education: str = "20", **extra
+) -> Person:
     return Person.objects.create(
         id_number=extra.pop("id_number", None) or citizen_id(region, born, sex),
         name=name,

@@ -16,7 +16,7 @@ from unemployment_stats import figures as F
 from unemployment_stats.models import UrbanEmployed
 from unemployment_stats.periods import Period
 
-from .factories import fixture_city, registration, person
+from .factories import fixture_city, person, registration
 
 NOVEMBER = Period(2026, 11)
 
@@ -24,9 +24,15 @@ NOVEMBER = Period(2026, 11)
 @pytest.fixture
 def city(ops_jiaozuo):
     fixture_city(ops_jiaozuo)
-    UrbanEmployed.objects.create(region_id="410802", year=2026, month=11, employed=994, entered_by=ops_jiaozuo)
-    UrbanEmployed.objects.create(region_id="410825", year=2025, month=12, employed=199, entered_by=ops_jiaozuo)
-    UrbanEmployed.objects.create(region_id="410800", year=2026, month=11, employed=9993, entered_by=ops_jiaozuo)
+    UrbanEmployed.objects.create(
+        region_id="410802", year=2026, month=11, employed=994, entered_by=ops_jiaozuo
+    )
+    UrbanEmployed.objects.create(
+        region_id="410825", year=2025, month=12, employed=199, entered_by=ops_jiaozuo
+    )
+    UrbanEmployed.objects.create(
+        region_id="410800", year=2026, month=11, employed=9993, entered_by=ops_jiaozuo
+    )
     return F.compute(Region.objects.get(code="410800"), NOVEMBER)
 
 
@@ -49,7 +55,11 @@ def test_it_counts_the_hand_computed_registered_unemployed_new_and_exits(city):
 
 def test_it_computes_the_rate_exactly_and_flags_the_year_end_figure(city):
     jiefang, wenxian = _row(city, "410802"), _row(city, "410825")
-    assert (jiefang["urban_employed"], jiefang["urban_employed_source"], jiefang["rate"]) == (994, "own", "0.60")
+    assert (jiefang["urban_employed"], jiefang["urban_employed_source"], jiefang["rate"]) == (
+        994,
+        "own",
+        "0.60",
+    )
     assert (wenxian["urban_employed"], wenxian["urban_employed_source"], wenxian["rate"]) == (
         199,
         "year_end",
