@@ -209,22 +209,22 @@ def _duplicates(rows: list[tuple]) -> list[Finding]:
     # Two document types: same name, sex and birth date under another type, or whose 社会保障号码 is this number.
     keyed = {(row[5], row[8], row[9]): pid for pid, row in persons.items()}
     names = {key[0] for key in keyed}
-    candidates = Person.objects.filter(name__in=names).values(
-        "id", "name", "sex", "birth_date", "id_type", "social_security_number"
+    candidates = Person.objects.filter(name__in=names).values_list(
+        "id", "name", "sex", "birth_date", "id_type"
     )
-    for other in candidates:
-        pid = keyed.get((other["name"], other["sex"], other["birth_date"]))
-        if pid is not None and other["id"] != pid and other["id_type"] != persons[pid][6]:
-            found.setdefault(pid, str(_("另有其他证件类型的记录（%(type)s）")) % {"type": other["id_type"]})
+    for cand_id, name, sex, born, cand_type in candidates:
+        pid = keyed.get((name, sex, born))
+        if pid is not None and cand_id != pid and cand_type != persons[pid][6]:
+            found.setdefault(pid, str(_("另有其他证件类型的记录（%(type)s）")) % {"type": cand_type})
     citizen_numbers = {row[7]: pid for pid, row in persons.items() if row[6] == CITIZEN_ID}
-    for other in (
+    for ssn_id, ssn, ssn_type in (
         Person.objects.filter(social_security_number__in=list(citizen_numbers))
         .exclude(id_type=CITIZEN_ID)
-        .values("id", "social_security_number", "id_type")
+        .values_list("id", "social_security_number", "id_type")
     ):
-        pid = citizen_numbers[other["social_security_number"]]
-        if other["id"] != pid:
-            found.setdefault(pid, str(_("另有其他证件类型的记录（%(type)s）")) % {"type": other["id_type"]})
+        pid = citizen_numbers[ssn]
+        if ssn_id != pid:
+            found.setdefault(pid, str(_("另有其他证件类型的记录（%(type)s）")) % {"type": ssn_type})
     return [
         Finding("duplicate", row[0], row[1], row[5], mask_id(row[7]), row[3], row[2], found[row[4]])
         for row in rows

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -167,7 +168,7 @@ def _merge(into: dict[str, int], other: dict[str, int]) -> None:
 def region_tallies(prefix: str, period: Period) -> dict[str, Tally]:
     """Counts per registration region for every region whose path starts with ``prefix`` (three queries)."""
     tallies: dict[str, Tally] = defaultdict(Tally)
-    params = {"prefix": f"{prefix}%", "start": period.start, "end": period.end}
+    params: dict[str, str | date] = {"prefix": f"{prefix}%", "start": period.start, "end": period.end}
     with connection.cursor() as cursor:
         cursor.execute(STOCK_SQL, params)
         for region_id, sex, age_band, education, duration, channel, n, *cats in cursor.fetchall():
@@ -319,11 +320,11 @@ def build(
         rows.append(_row(node, urban, rural, resolve_employed(code, period, entries, children)))
     total_urban, total_rural = _roll_up(unit.path, tree, tallies)
     total_employed, total_flag = resolve_employed(unit.code, period, entries, children)
-    rural = []
+    rural_rows = []
     for node in sorted(tree.values(), key=lambda n: n.code):
         if node.area == Region.Area.RURAL and node.path.startswith(unit.path):
             _, mine = _roll_up(node.path, tree, tallies, exact=True)
-            rural.append(
+            rural_rows.append(
                 {
                     "region": node.code,
                     "name": node.name,
@@ -347,7 +348,7 @@ def build(
             "urban_employed_source": total_flag,
             "rate": rate(total_urban.registered, total_employed),
         },
-        "rural": rural,
+        "rural": rural_rows,
         "year_end_used": total_flag == EMPLOYED_YEAR_END
         or any(row["urban_employed_source"] == EMPLOYED_YEAR_END for row in rows),
     }

@@ -23,7 +23,7 @@ class PeriodField(forms.CharField):
         kwargs.setdefault("help_text", _("例如 2026-11（统计期 2026-10-21 至 2026-11-20）"))
         super().__init__(**kwargs)
 
-    def clean(self, value) -> Period:  # type: ignore[override]  # a Period, not the text
+    def clean(self, value) -> Period:  # a Period, not the text
         text = super().clean(value)
         period = parse_period(text)
         if period is None:

@@ -33,9 +33,12 @@ class Command(BaseCommand):
                     if region is None:
                         raise CommandError(f"没有行政区划 {options['region']}")
                     report = report_compute(region=region, period=period)
-                    result = {"status": report.status, "differences": len(report.pending_differences)}
+                    result: dict[str, object] = {
+                        "status": report.status,
+                        "differences": len(report.pending_differences),
+                    }
                 else:
-                    result = reports_compute_provisional(period=period)
+                    result = dict(reports_compute_provisional(period=period))
             except ValidationError as exc:
                 raise CommandError("；".join(exc.messages)) from exc
         self.stdout.write(f"{period.key}: {result}")
