@@ -1,5 +1,5 @@
 """The numbers of a monthly report, computed set-based (DESIGN.md: the province ≤ 10 s, a city ≤ 2 s at a million
-registrations): three aggregate queries over the registrations and exits of the reporting region's subtree give
+registrations): two aggregate queries over the registrations and exits of the reporting region's subtree give
 counts per registration region (``Tally``), which are then rolled up in Python over the region tree.
 
 Definitions (README "Monthly statistics"):
@@ -67,17 +67,20 @@ def _band_sql(expr: str, bands: list[tuple[int | None, str]]) -> str:
 
 _CATEGORY_SQL = ", ".join(f"count(*) FILTER (WHERE {c.sql})" for c in CATEGORIES)
 
+# One pass over the registrations of the subtree up to the period's end (index-only on registration_reg_stats):
+# the stock at the end (one row per person) with its breakdowns, and the period's new registrations.
 STOCK_SQL = f"""
-WITH stock AS (
-    SELECT DISTINCT ON (r.person_id)
-        r.person_id, r.region_id, r.registered_on, r.channel, r.is_graduate, r.draws_unemployment_subsidy,
-        r.migrant_allowance, r.difficulty_category, r.source, r.handed_over_on
+WITH base AS MATERIALIZED (
+    SELECT r.id, r.person_id, r.region_id, r.registered_on, r.ended_on, r.channel, r.is_graduate,
+        r.draws_unemployment_subsidy, r.migrant_allowance, r.difficulty_category
     FROM registration_registration r
     JOIN offices_region g ON g.code = r.region_id
-    WHERE g.path LIKE %(prefix)s
-      AND r.registered_on <= %(end)s
-      AND (r.ended_on IS NULL OR r.ended_on > %(end)s)
-    ORDER BY r.person_id, r.registered_on DESC, r.id DESC
+    WHERE g.path LIKE %(prefix)s AND r.registered_on <= %(end)s
+), stock AS (
+    SELECT DISTINCT ON (person_id) *
+    FROM base
+    WHERE ended_on IS NULL OR ended_on > %(end)s
+    ORDER BY person_id, registered_on DESC, id DESC
 ), x AS (
     SELECT s.*, p.sex, p.education,
         {_band_sql("k.age", AGE_BANDS)} AS age_band,
@@ -90,20 +93,17 @@ WITH stock AS (
                 + date_part('month', age(%(end)s::date, s.registered_on)))::int AS months
     ) k
 )
-SELECT region_id, sex, age_band, education, duration, channel, count(*), {_CATEGORY_SQL}
+SELECT 'stock', region_id, sex, age_band, education, duration, channel, count(*), {_CATEGORY_SQL}
 FROM x r
 GROUP BY GROUPING SETS (
     (region_id), (region_id, sex), (region_id, age_band), (region_id, education), (region_id, duration),
     (region_id, channel)
 )
-"""
-
-NEW_SQL = """
-SELECT r.region_id, r.channel, count(*)
-FROM registration_registration r
-JOIN offices_region g ON g.code = r.region_id
-WHERE g.path LIKE %(prefix)s AND r.registered_on BETWEEN %(start)s AND %(end)s
-GROUP BY r.region_id, r.channel
+UNION ALL
+SELECT 'new', region_id, NULL, NULL, NULL, NULL, channel, count(*), {", ".join("0" for _c in CATEGORIES)}
+FROM base
+WHERE registered_on >= %(start)s
+GROUP BY region_id, channel
 """
 
 EXITS_SQL = """
@@ -166,13 +166,17 @@ def _merge(into: dict[str, int], other: dict[str, int]) -> None:
 
 
 def region_tallies(prefix: str, period: Period) -> dict[str, Tally]:
-    """Counts per registration region for every region whose path starts with ``prefix`` (three queries)."""
+    """Counts per registration region for every region whose path starts with ``prefix`` (two queries)."""
     tallies: dict[str, Tally] = defaultdict(Tally)
     params: dict[str, str | date] = {"prefix": f"{prefix}%", "start": period.start, "end": period.end}
     with connection.cursor() as cursor:
         cursor.execute(STOCK_SQL, params)
-        for region_id, sex, age_band, education, duration, channel, n, *cats in cursor.fetchall():
+        for kind, region_id, sex, age_band, education, duration, channel, n, *cats in cursor.fetchall():
             tally = tallies[region_id]
+            if kind == "new":
+                tally.new += n
+                _merge(tally.new_by_channel, {channel or "": n})
+                continue
             grouped = {
                 "sex": sex,
                 "age": age_band,
@@ -187,10 +191,6 @@ def region_tallies(prefix: str, period: Period) -> dict[str, Tally]:
             else:
                 dim, value = dims[0]
                 tally.by[dim][value or ""] = n
-        cursor.execute(NEW_SQL, params)
-        for region_id, channel, n in cursor.fetchall():
-            tallies[region_id].new += n
-            _merge(tallies[region_id].new_by_channel, {channel or "": n})
         cursor.execute(EXITS_SQL, params)
         for region_id, reason, n in cursor.fetchall():
             tallies[region_id].exits += n

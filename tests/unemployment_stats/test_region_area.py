@@ -17,4 +17,4 @@ def test_regions_are_urban_until_an_administrator_says_otherwise():
 
 def test_the_database_refuses_an_unknown_classification():
     with pytest.raises(IntegrityError):
-        Region.objects.filter(code="410802").update(area="suburb")
+        Region.objects.filter(code="410802").update(area="town")
