@@ -60,9 +60,32 @@ EMPLOYED_SOURCES_LABELS = {
 }
 
 
-def _band_sql(expr: str, bands: list[tuple[int | None, str]]) -> str:
-    whens = " ".join(f"WHEN {expr} < {limit} THEN '{name}'" for limit, name in bands if limit is not None)
+def _band_sql(column: str, key: str, bands: list[tuple[int | None, str]]) -> str:
+    """A CASE naming the band of a date column by comparing it with the band limits' dates (``band_limits``):
+    "age < 25 on the end day" is "born after the end day minus 25 years" (plain date comparisons, no age())."""
+    whens = " ".join(
+        f"WHEN {column} > %({key}_{limit})s THEN '{name}'" for limit, name in bands if limit is not None
+    )
     return f"CASE {whens} ELSE '{bands[-1][1]}' END"
+
+
+def _months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    for d in (day.day, 30, 29, 28):  # the day, or the month's last day (as PostgreSQL's date - interval)
+        try:
+            return date(year, month + 1, d)
+        except ValueError:
+            continue
+    raise ValueError(day)  # unreachable
+
+
+def band_limits(end: date) -> dict[str, date]:
+    """The dates behind the age and duration bands on ``end``: born after ``age_25`` → under 25 on ``end``;
+    registered after ``months_3`` → less than 3 whole months unemployed."""
+    limits = {f"age_{limit}": _months_before(end, 12 * limit) for limit, _name in AGE_BANDS if limit}
+    limits.update({f"months_{limit}": _months_before(end, limit) for limit, _name in DURATION_BANDS if limit})
+    return limits
 
 
 _CATEGORY_SQL = ", ".join(f"count(*) FILTER (WHERE {c.sql})" for c in CATEGORIES)
@@ -83,15 +106,10 @@ WITH base AS MATERIALIZED (
     ORDER BY person_id, registered_on DESC, id DESC
 ), x AS (
     SELECT s.*, p.sex, p.education,
-        {_band_sql("k.age", AGE_BANDS)} AS age_band,
-        {_band_sql("k.months", DURATION_BANDS)} AS duration
+        {_band_sql("p.birth_date", "age", AGE_BANDS)} AS age_band,
+        {_band_sql("s.registered_on", "months", DURATION_BANDS)} AS duration
     FROM stock s
     JOIN registration_person p ON p.id = s.person_id
-    CROSS JOIN LATERAL (
-        SELECT date_part('year', age(%(end)s::date, p.birth_date))::int AS age,
-               (date_part('year', age(%(end)s::date, s.registered_on)) * 12
-                + date_part('month', age(%(end)s::date, s.registered_on)))::int AS months
-    ) k
 )
 SELECT 'stock', region_id, sex, age_band, education, duration, channel, count(*), {_CATEGORY_SQL}
 FROM x r
@@ -168,7 +186,12 @@ def _merge(into: dict[str, int], other: dict[str, int]) -> None:
 def region_tallies(prefix: str, period: Period) -> dict[str, Tally]:
     """Counts per registration region for every region whose path starts with ``prefix`` (two queries)."""
     tallies: dict[str, Tally] = defaultdict(Tally)
-    params: dict[str, str | date] = {"prefix": f"{prefix}%", "start": period.start, "end": period.end}
+    params: dict[str, str | date] = {
+        "prefix": f"{prefix}%",
+        "start": period.start,
+        "end": period.end,
+        **band_limits(period.end),
+    }
     with connection.cursor() as cursor:
         cursor.execute(STOCK_SQL, params)
         for kind, region_id, sex, age_band, education, duration, channel, n, *cats in cursor.fetchall():

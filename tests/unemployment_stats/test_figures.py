@@ -131,3 +131,12 @@ def test_it_lists_the_differences_between_two_computations(city):
     changed = {**city, "total": {**city["total"], "registered": 8}}
     assert F.differences(city, changed) == [{"key": "合计 · registered", "old": 7, "new": 8}]
     assert F.differences(city, city) == []
+
+
+def test_it_bands_age_and_duration_on_the_end_day_by_whole_years_and_months(ops_jiaozuo):
+    """Turning 25 on the end day is 25-34; registered exactly 3 months before the end is 3-5 months."""
+    registration(person("甲", born=date(2001, 11, 20)), ops_jiaozuo, on=date(2026, 8, 20))
+    registration(person("乙", born=date(2001, 11, 21)), ops_jiaozuo, on=date(2026, 8, 21))
+    by = F.compute(Region.objects.get(code="410802"), NOVEMBER)["total"]["by"]
+    assert by["age"] == {"16-24": 1, "25-34": 1}
+    assert by["duration"] == {"0-2": 1, "3-5": 1}
