@@ -51,11 +51,15 @@ _APPLY_FORMAT = ' applyNumberFormat="1"'
 _APPLY_FONT_FILL = ' applyFont="1" applyFill="1"'
 _QUOTE_PREFIX = ' quotePrefix="1"'
 _CUSTOM_WIDTH = ' customWidth="1"'
+_INLINE_OPEN = ' t="inlineStr"><is><t xml:space="preserve">'
+_INLINE_CLOSE = "</t></is>"
 _BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "@": 49}
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 def _escape_attr(text: str) -> str:
@@ -147,7 +151,22 @@ class SheetWriter:
         for index, value in enumerate(values):
             if index >= MAX_COLUMNS:
                 raise ValueError("too many columns for a worksheet")
-            cell = self._cell(value, header=header)
+            kind = type(value)
+            # The common cases inline (this loop is what the 20,000 rows/s target measures).
+            if header:
+                cell = self._cell(value, header=True)
+            elif value is None:
+                continue
+            elif kind is str and not (
+                value.startswith(FORMULA_PREFIXES)
+                or value in ERROR_CODES
+                or ILLEGAL_CHARACTERS_RE.search(value)
+            ):
+                cell = _INLINE_OPEN + _escape(value) + _INLINE_CLOSE
+            elif kind is int:
+                cell = f"><v>{value}</v>"
+            else:
+                cell = self._cell(value, header=False)
             if cell:
                 cells.append(f'<c r="{self._letter(index)}{n}"{cell}</c>')
         self._pending.append(f'<row r="{n}">{"".join(cells)}</row>')
@@ -168,7 +187,7 @@ class SheetWriter:
                 # An inline string is never a formula (nor an error); the quote prefix keeps it text in Excel
                 # even when the cell is edited.
                 style = f' s="{self._header_quote if header else self._quote}"'
-            return f'{style} t="inlineStr"><is><t xml:space="preserve">{_escape(value)}</t></is>'
+            return f"{style}{_INLINE_OPEN}{_escape(value)}{_INLINE_CLOSE}"
         if isinstance(value, bool):
             return f'{style} t="b"><v>{int(value)}</v>'
         if isinstance(value, int | float | Decimal):

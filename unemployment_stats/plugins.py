@@ -38,4 +38,5 @@ plugin = Plugin(
         ],
         Role.ADMINISTRATOR: ["unemployment_stats.view_monthlyreport"],
     },
+    demo_data="unemployment_stats.demo.load_demo_stats",
 )

@@ -140,3 +140,16 @@ def test_it_saves_urban_employed_in_scope_only(ops_jiaozuo, office_wenxian):
             region=Region.objects.get(code="410802"), period=NOVEMBER, employed=1, user=ops_wenxian
         )
     assert Office.objects.count() >= 2
+
+
+def test_the_demo_data_enters_year_end_figures_and_computes_the_reports(ops_jiaozuo):
+    from unemployment_stats.demo import load_demo_stats
+
+    ops_jiaozuo.username = "ops_jiaozuo"
+    ops_jiaozuo.save()
+    assert load_demo_stats() >= 3
+    assert UrbanEmployed.objects.filter(year=2025, month=12).count() == 3
+    report = MonthlyReport.objects.get(region_id="410800", year=2026, month=11)
+    assert report.figures["year_end_used"] is True
+    load_demo_stats()
+    assert UrbanEmployed.objects.count() == 3
