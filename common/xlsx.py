@@ -129,7 +129,7 @@ class SheetWriter:
         self._file.write(head.encode())
         self._pending: list[str] = []
         self._row = 0
-        self._letters: list[str] = []
+        self._letters: list[str] = [get_column_letter(i) for i in range(1, 65)]
 
     def append(self, values: Iterable) -> None:
         """Write one row. Dates and numbers keep their type; text never becomes a formula."""
@@ -168,7 +168,8 @@ class SheetWriter:
             else:
                 cell = self._cell(value, header=False)
             if cell:
-                cells.append(f'<c r="{self._letter(index)}{n}"{cell}</c>')
+                letter = self._letters[index] if index < 64 else self._letter(index)
+                cells.append(f'<c r="{letter}{n}"{cell}</c>')
         self._pending.append(f'<row r="{n}">{"".join(cells)}</row>')
         if len(self._pending) >= _FLUSH_ROWS:
             self._flush()
@@ -276,7 +277,7 @@ class XlsxWriter:
         if not self.sheets:
             self.sheet("Sheet")
         buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             n = len(self.sheets)
             archive.writestr(
                 "[Content_Types].xml",
