@@ -34,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import Region
@@ -406,26 +406,44 @@ def _common_prefix(paths: list[str]) -> str:
 
 # ---- differences between two computations (a recompute of a final report) ----
 
-FLAT_FIELDS = ("registered", "new", "exits", "rural_registered", "urban_employed", "rate")
+# The names under which a report's numbers are compared and listed (stored with the differences, in Chinese as
+# the report itself).
+FLAT_FIELDS = {
+    "registered": "期末登记失业人数",
+    "new": "本期新登记",
+    "exits": "本期注销",
+    "rural_registered": "农村区域登记（不计入）",
+    "urban_employed": "城镇从业人员数",
+    "rate": "登记失业率（%）",
+}
+FLAT_DIMENSIONS = {
+    "sex": "性别",
+    "age": "年龄",
+    "education": "文化程度",
+    "duration": "失业时长（月）",
+    "channel": "登记渠道",
+}
 
 
 def flatten(figures: dict[str, Any]) -> dict[str, Any]:
-    """Every number of a report under a readable key ("410802 解放区 · registered", "合计 · exits · 11")."""
+    """Every number of a report under a readable key ("解放区（410802） · 期末登记失业人数", "合计 · 注销 · 11")."""
     flat: dict[str, Any] = {}
+    with translation.override("zh-hans"):
+        categories = {c.key: str(c.label) for c in CATEGORIES}
 
     def put(prefix: str, row: dict[str, Any]) -> None:
-        for name in FLAT_FIELDS:
-            flat[f"{prefix} · {name}"] = row.get(name)
+        for name, text in FLAT_FIELDS.items():
+            flat[f"{prefix} · {text}"] = row.get(name)
         for key, n in row.get("categories", {}).items():
-            flat[f"{prefix} · category · {key}"] = n
+            flat[f"{prefix} · {categories.get(key, key)}"] = n
         for key, n in row.get("exits_by_code", {}).items():
-            flat[f"{prefix} · exits · {key}"] = n
+            flat[f"{prefix} · 注销 · {key}"] = n
         for dim, values in row.get("by", {}).items():
             for key, n in values.items():
-                flat[f"{prefix} · {dim} · {key}"] = n
+                flat[f"{prefix} · {FLAT_DIMENSIONS.get(dim, dim)} · {key}"] = n
 
     for row in figures.get("rows", []):
-        put(f"{row['region']} {row['name']}", row)
+        put(f"{row['name']}（{row['region']}）", row)
     put("合计", figures.get("total", {}))
     return flat
 

@@ -129,7 +129,7 @@ def test_it_counts_december_21st_in_january_of_the_next_year(ops_jiaozuo):
 
 def test_it_lists_the_differences_between_two_computations(city):
     changed = {**city, "total": {**city["total"], "registered": 8}}
-    assert F.differences(city, changed) == [{"key": "合计 · registered", "old": 7, "new": 8}]
+    assert F.differences(city, changed) == [{"key": "合计 · 期末登记失业人数", "old": 7, "new": 8}]
     assert F.differences(city, city) == []
 
 

@@ -59,7 +59,7 @@ def test_it_never_changes_a_final_report_when_data_is_corrected_later(
     report = report_compute(region=jiaozuo, period=NOVEMBER, user=ops_jiaozuo)
     assert report.figures["total"]["registered"] == 7  # what was submitted
     assert report.pending_figures["total"]["registered"] == 8
-    assert {"key": "合计 · registered", "old": 7, "new": 8} in report.pending_differences
+    assert {"key": "合计 · 期末登记失业人数", "old": 7, "new": 8} in report.pending_differences
 
 
 def test_it_replaces_a_final_report_only_by_a_supervisor_with_a_reason_recorded(

@@ -152,7 +152,7 @@ def test_supervisor_finalises_then_a_recompute_shows_differences_and_replacing_i
     registration(person("补", born=date(1990, 1, 1)), ops_jiaozuo, on=date(2026, 11, 3))
     client.post(reverse("unemployment_stats:compute", kwargs=NOV))
     page = client.get(reverse("unemployment_stats:report", kwargs=NOV)).content.decode()
-    assert 'id="pending"' in page and "合计 · registered" in page
+    assert 'id="pending"' in page and "合计 · 期末登记失业人数" in page
     assert client.post(reverse("unemployment_stats:replace", kwargs=NOV), {"reason": "x"}).status_code == 403
     client.force_login(supervisor_jiaozuo)
     response = client.post(reverse("unemployment_stats:replace", kwargs=NOV), {"reason": ""})
