@@ -14,12 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from codes.lookup import label
 from common.forms import add_service_errors
 from common.xlsx import XlsxWriter, xlsx_response
 from offices.auth import AuthenticatedHttpRequest
 from offices.models import Region
 from offices.roles import Role
 from offices.scoping import can_see_region, user_scope_path, visible_regions
+from registration.models import Application
 
 from . import cleaning, exports, services
 from .categories import CATEGORIES
@@ -135,6 +137,14 @@ def _report_context(request: AuthenticatedHttpRequest, region: Region, period: P
         figures = report.figures
         context["figures"] = figures
         context["exit_codes"] = sorted(figures["total"]["exits_by_code"])
+        by = figures["total"]["by"]
+        context["education_counts"] = [
+            (label("AAC011", code) or code or _("未记录"), n) for code, n in by.get("education", {}).items()
+        ]
+        channels = dict(Application.Channel.choices)
+        context["channel_counts"] = [
+            (channels.get(code, code or _("未记录")), n) for code, n in by.get("channel", {}).items()
+        ]
         context["replacements"] = report.replacements.select_related("by")[:20]
     return context
 

@@ -132,6 +132,7 @@ def test_the_report_page_shows_the_rows_totals_and_rural_apart(client, superviso
     page = client.get(reverse("unemployment_stats:report", kwargs=NOV)).content.decode()
     assert 'id="row-410802"' in page and 'id="row-total"' in page and 'id="rural"' in page
     assert "0.60" in page and "0.07" in page
+    assert "全国平台转办：1" in page and "大学本科：" in page
     assert 'id="year-end-note"' in page
 
 
