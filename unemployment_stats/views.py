@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,7 +28,7 @@ from .categories import CATEGORIES
 from .charts import line_chart
 from .figures import AGE_BANDS, DURATION_BANDS, EMPLOYED_SOURCES_LABELS
 from .forms import CallbackForm, ReplaceForm, UrbanEmployedForm
-from .models import MonthlyReport, UrbanEmployed
+from .models import DueDate, MonthlyReport, UrbanEmployed
 from .periods import Period, last_closed_period, periods_back, report_due_on
 
 VIEW = "unemployment_stats.view_monthlyreport"
@@ -84,10 +84,14 @@ def index_view(request: AuthenticatedHttpRequest) -> HttpResponse:
             "finalised_by"
         )
     }
+    overrides = {
+        (d.year, d.month): d.due_on for d in DueDate.objects.filter(year__gte=periods[0].year)
+    }  # one query for the 12 due dates
     rows = []
     for period in reversed(periods):
         report = reports.get((period.year, period.month))
-        rows.append({"period": period, "report": report, "due_on": report_due_on(period)})
+        due_on = overrides.get((period.year, period.month), period.default_due_on)
+        rows.append({"period": period, "report": report, "due_on": due_on})
     series = [(p, reports.get((p.year, p.month))) for p in periods]
 
     def points(key: str) -> list[tuple[str, float | None]]:
@@ -236,7 +240,9 @@ def _filename(kind: str, region: Region, period: Period) -> str:
 def report_xlsx_view(request: AuthenticatedHttpRequest, code: str, year: int, month: int) -> HttpResponse:
     region, period = _region(request, code), _period(year, month)
     report = _report_or_404(region, period)
-    return xlsx_response(exports.report_workbook(report, request.user), _filename("月报表", region, period))
+    with translation.override("zh-hans"):  # the ministry's form, whatever the UI language
+        book = exports.report_workbook(report, request.user)
+    return xlsx_response(book, _filename("月报表", region, period))
 
 
 @login_required
@@ -244,7 +250,9 @@ def report_xlsx_view(request: AuthenticatedHttpRequest, code: str, year: int, mo
 @require_GET
 def detail_xlsx_view(request: AuthenticatedHttpRequest, code: str, year: int, month: int) -> HttpResponse:
     region, period = _region(request, code), _period(year, month)
-    return xlsx_response(exports.detail_workbook(region, period), _filename("明细", region, period))
+    with translation.override("zh-hans"):
+        book = exports.detail_workbook(region, period)
+    return xlsx_response(book, _filename("明细", region, period))
 
 
 @login_required
@@ -252,9 +260,9 @@ def detail_xlsx_view(request: AuthenticatedHttpRequest, code: str, year: int, mo
 @require_GET
 def business_xlsx_view(request: AuthenticatedHttpRequest, code: str, year: int, month: int) -> HttpResponse:
     region, period = _region(request, code), _period(year, month)
-    return xlsx_response(
-        exports.business_workbook(region, period, request.user), _filename("业务报表", region, period)
-    )
+    with translation.override("zh-hans"):
+        book = exports.business_workbook(region, period, request.user)
+    return xlsx_response(book, _filename("业务报表", region, period))
 
 
 @login_required
@@ -342,9 +350,9 @@ def callback_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CallbackForm(request.POST or None, initial={"seed": timezone.localdate().strftime("%Y%m%d")})
     if request.method == "POST" and form.is_valid():
         size, seed = form.cleaned_data["size"], form.cleaned_data["seed"]
-        return xlsx_response(
-            exports.callback_workbook(request.user, size=size, seed=seed), f"回访样本-{seed}.xlsx"
-        )
+        with translation.override("zh-hans"):  # for the survey company
+            book = exports.callback_workbook(request.user, size=size, seed=seed)
+        return xlsx_response(book, f"回访样本-{seed}.xlsx")
     form.focus_first()
     return render(request, "unemployment_stats/callback.html", {"form": form})
 

@@ -266,3 +266,21 @@ def test_the_callback_sample_is_reproducible_with_its_seed_and_masked(client, su
     assert [r[1] for r in first[1:]] != [r[1] for r in other[1:]] or len(first) < 5
     response = client.post(url, {"size": "0", "seed": "x"})
     assert response.status_code == 200 and "样本量" in response.content.decode()
+
+
+def test_the_index_reads_a_fixed_number_of_queries_however_many_reports(
+    client, supervisor_jiaozuo, city, django_assert_max_num_queries
+):
+    from unemployment_stats.models import DueDate
+
+    client.force_login(supervisor_jiaozuo)
+    report_compute(region=city, period=Period(2026, 11))
+    client.get(reverse("unemployment_stats:index"))  # warm the session and caches
+    with django_assert_max_num_queries(15) as one:
+        client.get(reverse("unemployment_stats:index"))
+    for month in range(1, 11):
+        report_compute(region=city, period=Period(2026, month))
+    DueDate.objects.create(year=2026, month=9, due_on=date(2026, 10, 9))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("unemployment_stats:index")).content.decode()
+    assert "2026-10-09" in page
