@@ -57,9 +57,12 @@ def _home_region(request: AuthenticatedHttpRequest) -> Region:
         raise PermissionDenied
     if request.user.office is not None:
         return request.user.office.region
-    return Region.objects.filter(
-        level=Region.Level.PROVINCE, offices__isnull=False
-    ).first() or Region.objects.get(code="410000")
+    # A superuser without an office: the province the offices lie in (one deployment serves one province).
+    reporting = services.reporting_regions()
+    province = reporting[0] if reporting else Region.objects.filter(level=Region.Level.PROVINCE).first()
+    if province is None:
+        raise Http404
+    return province
 
 
 def _report_regions(request: AuthenticatedHttpRequest, home: Region) -> list[Region]:

@@ -284,3 +284,12 @@ def test_the_index_reads_a_fixed_number_of_queries_however_many_reports(
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get(reverse("unemployment_stats:index")).content.decode()
     assert "2026-10-09" in page
+
+
+def test_a_superuser_without_an_office_sees_the_province(client, office_jiaozuo, report):
+    from offices.models import User
+
+    admin = User.objects.create_superuser("root", password="x-12345-long")
+    client.force_login(admin)
+    page = client.get(reverse("unemployment_stats:index")).content.decode()
+    assert "河南省" in page
