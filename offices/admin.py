@@ -8,8 +8,9 @@ from .scoping import scope_by_region, visible_regions
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent", "is_local"]
-    list_filter = ["level", "is_local"]
+    list_display = ["code", "name", "level", "parent", "is_local", "area"]
+    list_filter = ["level", "is_local", "area"]
+    list_editable = ["area"]
     search_fields = ["code", "name"]
     readonly_fields = ["path"]
     raw_id_fields = ["parent"]

@@ -12,6 +12,14 @@ from .roles import Role
 validate_region_code = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字"))
 
 
+class RegionArea(models.TextChoices):
+    """Urban or rural (城镇 / 农村), as the administrators classify a region; each region is classified on its own
+    (nothing is inherited from the parent; a new region is urban until an administrator says otherwise)."""
+
+    URBAN = "urban", _("城镇")
+    RURAL = "rural", _("农村")
+
+
 class Region(models.Model):
     """An administrative division (行政区划, GB/T 2260): province → city → county, six-digit code.
 
@@ -25,6 +33,8 @@ class Region(models.Model):
         PROVINCE = 1, _("省级")
         CITY = 2, _("地市级")
         COUNTY = 3, _("县区级")
+
+    Area = RegionArea
 
     code = models.CharField(
         _("行政区划代码"), max_length=6, primary_key=True, validators=[validate_region_code]
@@ -41,6 +51,13 @@ class Region(models.Model):
     )
     path = models.CharField(max_length=64, editable=False)
     is_local = models.BooleanField(_("本地自定义代码"), default=False)
+    area = models.CharField(
+        _("城乡属性"),
+        max_length=5,
+        choices=Area.choices,
+        default=Area.URBAN,
+        help_text=_("由系统管理员维护：城镇区域或农村区域"),
+    )
 
     class Meta:
         verbose_name = _("行政区划")
@@ -60,6 +77,9 @@ class Region(models.Model):
                 condition=models.Q(level=1, parent__isnull=True)
                 | models.Q(level__gt=1, parent__isnull=False),
                 name="offices_region_parent_matches_level",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(area__in=RegionArea.values), name="offices_region_area_valid"
             ),
         ]
 

@@ -85,3 +85,22 @@ def test_it_answers_a_download_with_the_file_name(as_bytes):
     assert response["Content-Disposition"].startswith("attachment;")
     assert "filename*=utf-8''%E4%BD%8E%E4%BF%9D" in response["Content-Disposition"]
     assert load_workbook(io.BytesIO(response.content)).active["A1"].value == "x"
+
+
+def test_it_keeps_markup_characters_and_booleans_and_names_sheets_apart():
+    book = XlsxWriter()
+    sheet = book.sheet("数据", header=["甲"])
+    sheet.append(['<b>张三 & "李四"</b>', True, 1.5, None, 7])
+    book.sheet("数据").append(["x"])  # the same title twice: a second sheet, renamed
+
+    workbook = load_workbook(io.BytesIO(book.to_bytes()))
+
+    assert workbook.sheetnames == ["数据", "数据1"]
+    assert next(workbook["数据"].iter_rows(min_row=2, values_only=True)) == (
+        '<b>张三 & "李四"</b>',
+        True,
+        1.5,
+        None,
+        7,
+    )
+    assert workbook["数据"]["A1"].font.b is True
