@@ -15,6 +15,7 @@ ALL_CODES: tuple[str, ...] = ("11", "12", "13", "14", "21", "23", "24", "25", "2
 
 CODE_REFUSALS = "31"
 CODE_UNREACHABLE = "32"
+CODE_PENSION = "21"  # 享受基本养老保险待遇
 CODE_DEATH = "26"  # nobody to tell
 CODE_OTHER = "90"  # needs a remark (AAE013)
 

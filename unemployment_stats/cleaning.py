@@ -9,8 +9,8 @@ Checks (``KINDS``):
   and birth date, or the other document's 社会保障号码 is this citizen number) → merge, deregister the copy (90).
 - ``pension`` / ``deceased``: a comparison import says the person draws a basic pension or has died → deregister
   with 21 / 26. The records come from ``COMPARISON_PROVIDERS``: by default ``ComparisonRecord`` rows whose
-  ``source`` is ``pension`` or ``death`` (stage 1's comparison table; the deregistration stage's pension and death
-  imports plug in here, by storing such rows or by appending a provider — see README).
+  ``source`` is ``pension`` or ``death`` (stage 1's comparison table) and the open exit proposals 21 / 26 made by
+  the deregistration stage's pension and death imports (``exit_proposal_records``).
 - ``retirement_age``: past the statutory retirement age under the 2025 reform (``retirement.py``) → check whether
   a pension is drawn; never removed for the age alone (十 ends working age at drawing a pension).
 - ``no_contact``: no reached contact by staff for 6 months or more → check the contact details; 32 only with six
@@ -29,6 +29,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from deregistration.models import ExitProposal
+from deregistration.rules import CODE_DEATH, CODE_PENSION
 from followup.models import ContactAttempt
 from offices.models import User
 from offices.scoping import scope_by_region
@@ -95,7 +97,23 @@ def comparison_records(ids: set[str]) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-COMPARISON_PROVIDERS: list[ComparisonProvider] = [comparison_records]
+def exit_proposal_records(ids: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """Pension awards (21) and deaths (26) from the deregistration stage's comparison imports: the open exit
+    proposals (``deregistration.models.ExitProposal``) of these people. A dismissed proposal was checked by a
+    caseworker and does not count; a confirmed one ended the registration."""
+    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    rows = ExitProposal.objects.filter(
+        registration__person__id_number__in=ids,
+        code__in=(CODE_PENSION, CODE_DEATH),
+        status=ExitProposal.Status.OPEN,
+    ).values_list("registration__person__id_number", "code", "evidence", "event_on")
+    for number, code, evidence, event_on in rows:
+        kind = "pension" if code == CODE_PENSION else "deceased"
+        found[number].append((kind, f"{evidence} {event_on:%Y-%m-%d}".strip()))
+    return found
+
+
+COMPARISON_PROVIDERS: list[ComparisonProvider] = [comparison_records, exit_proposal_records]
 
 
 def _months_before(day: date, months: int) -> date:

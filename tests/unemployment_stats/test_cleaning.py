@@ -76,6 +76,28 @@ def test_it_flags_a_pension_or_death_from_the_comparison_imports(ops_jiaozuo, su
     assert "21" in found[0].action
 
 
+def test_it_flags_a_pension_or_death_proposed_by_the_deregistration_imports_until_dismissed(
+    ops_jiaozuo, supervisor_jiaozuo, caseworker_jiefang
+):
+    """The deregistration stage's pension (21) and death (26) lists land as open exit proposals; the cleaning
+    report shows them until a caseworker dismisses the proposal."""
+    from deregistration.models import ExitProposal
+    from deregistration.services import exit_proposal_dismiss
+
+    a = registration(person("庚", born=date(1975, 2, 1)), ops_jiaozuo, on=date(2026, 9, 1))
+    b = registration(person("辛", born=date(1976, 2, 1)), ops_jiaozuo, on=date(2026, 9, 1))
+    pension = ExitProposal.objects.create(
+        registration=a, region=a.region, code="21", source="pension", event_on=date(2026, 10, 1), evidence="社保核定"
+    )
+    ExitProposal.objects.create(
+        registration=b, region=b.region, code="26", source="death", event_on=date(2026, 10, 2), evidence="民政"
+    )
+    assert "pension" in kinds_of(supervisor_jiaozuo, a.number)
+    assert "deceased" in kinds_of(supervisor_jiaozuo, b.number)
+    exit_proposal_dismiss(proposal=pension, user=caseworker_jiefang, reason="核定有误")
+    assert "pension" not in kinds_of(supervisor_jiaozuo, a.number)
+
+
 def test_it_flags_past_the_statutory_retirement_age_only_to_check(ops_jiaozuo, supervisor_jiaozuo):
     old = registration(person("己", born=date(1965, 6, 1), sex="1"), ops_jiaozuo, on=date(2026, 9, 1))
     young = registration(person("庚", born=date(1967, 6, 1), sex="1"), ops_jiaozuo, on=date(2026, 9, 1))
