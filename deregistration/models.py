@@ -76,6 +76,8 @@ class Exit(TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+"
     )
     proposed_at = models.DateTimeField(_("经办时间"))
+    # A proposal (31/32/90) is decided within 3 working days (deregistration.clocks); empty for simple exits.
+    approval_due_at = models.DateTimeField(_("审批时限"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("审批人"),
@@ -146,6 +148,12 @@ class Exit(TimeStampedModel):
                 fields=["proposed_at"],
                 condition=Q(status=ExitStatus.PROPOSED),
                 name="deregistration_exit_waiting",
+            ),
+            # deregistration.clocks / the escalation sweep: proposals waiting for a supervisor by due time.
+            models.Index(
+                fields=["approval_due_at"],
+                condition=Q(status=ExitStatus.PROPOSED),
+                name="dereg_exit_approval_due",
             ),
             # The daily upload (next stage) reads the effective exits by the day they took effect.
             models.Index(

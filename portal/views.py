@@ -26,5 +26,10 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "is_ops": user.has_role(Role.OPS),
         "is_administrator": user.has_role(Role.ADMINISTRATOR),
         "stage_panels": panels_for(request),
+        "job_flags": [],
     }
+    if context["is_ops"]:  # a job that failed or did not run when due (common.jobs.jobs_health)
+        from common.jobs import jobs_health
+
+        context["job_flags"] = [h for h in jobs_health() if not h.ok]
     return render(request, "portal/home.html", context)
