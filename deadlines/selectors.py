@@ -110,21 +110,21 @@ def clock_summary(clock: Clock, user, region: Region, now: datetime, soon_until:
     summary = ClockSummary(clock, items.aggregate(**aggregates))
     summary.by_office = list(
         items.order_by()
-        .values(office_id=F(clock.office), office_name=F(f"{clock.office}__name"))
+        .values(office_key=F(clock.office), office_label=F(f"{clock.office}__name"))
         .annotate(**aggregates)
-        .order_by("office_name")
+        .order_by("office_label")
     )
     if clock.responsible:
         summary.by_person = list(
             items.order_by()
             .values(
-                person_id=F(clock.responsible),
-                person_username=F(f"{clock.responsible}__username"),
-                person_name=F(f"{clock.responsible}__handler_name"),
-                office_name=F(f"{clock.responsible}__office__name"),
+                person_key=F(clock.responsible),
+                person_login=F(f"{clock.responsible}__username"),
+                person_label=F(f"{clock.responsible}__handler_name"),
+                office_label=F(f"{clock.responsible}__office__name"),
             )
             .annotate(**aggregates)
-            .order_by("office_name", "person_username")
+            .order_by("office_label", "person_login")
         )
     return summary
 

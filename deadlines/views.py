@@ -45,7 +45,7 @@ def _by_key(summaries, attr: str, key: str) -> list[dict[str, Any]]:
             rows.setdefault(row[key], {**row, "by_clock": {}})["by_clock"][summary.clock.name] = row
     for entry in rows.values():
         entry["cells"] = [{"clock": s.clock, "counts": entry["by_clock"].get(s.clock.name)} for s in summaries]
-    return sorted(rows.values(), key=lambda r: (r.get("office_name") or "", r.get("person_username") or ""))
+    return sorted(rows.values(), key=lambda r: (r.get("office_label") or "", r.get("person_login") or ""))
 
 
 @login_required
@@ -66,8 +66,8 @@ def dashboard_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         if region.parent is not None and region != home and can_see_region(request.user, region.parent)
         else None,
         "state_labels": [(state, STATE_LABELS[state]) for state in STATES],
-        "offices": _by_key(summaries, "by_office", "office_id"),
-        "people": _by_key([s for s in summaries if s.clock.responsible], "by_person", "person_id"),
+        "offices": _by_key(summaries, "by_office", "office_key"),
+        "people": _by_key([s for s in summaries if s.clock.responsible], "by_person", "person_key"),
         "person_clocks": [s for s in summaries if s.clock.responsible],
         "chart": chart,
         "region_query": f"region={region.code}",
