@@ -263,7 +263,9 @@ def jobs_health(now: datetime | None = None) -> list[JobHealth]:
         failed = finished is not None and finished.status == JobRun.Status.FAILED
         due_at = previous_fire(declared.schedule, now) if declared.schedule is not None else None
         late = False
-        judged = due_at is not None and (isinstance(declared.schedule, timedelta) or now - due_at > LATE_GRACE)
+        judged = due_at is not None and (
+            isinstance(declared.schedule, timedelta) or now - due_at > LATE_GRACE
+        )
         if declared.record_runs and due_at is not None and judged:
             if last is not None:
                 late = last.started_at < due_at - LATE_GRACE
@@ -337,7 +339,15 @@ def schedule_words(schedule: Schedule | None) -> str:
             days = "、".join(str(d) for d in sorted(sched.day_of_month))
             return gettext("每月%(days)s日 %(at)s") % {"days": days, "at": at}
         if every_dom:
-            names = [gettext("周日"), gettext("周一"), gettext("周二"), gettext("周三"), gettext("周四"), gettext("周五"), gettext("周六")]
+            names = [
+                gettext("周日"),
+                gettext("周一"),
+                gettext("周二"),
+                gettext("周三"),
+                gettext("周四"),
+                gettext("周五"),
+                gettext("周六"),
+            ]
             days = "、".join(names[d] for d in sorted(sched.day_of_week))
             return gettext("每%(days)s %(at)s") % {"days": days, "at": at}
     return describe_schedule(schedule)

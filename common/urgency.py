@@ -54,7 +54,12 @@ DUE_TODAY = "today"
 DUE_SOON = "soon"
 ON_TIME = "on_time"
 DUE_FILTERS = (OVERDUE, DUE_TODAY)  # the values of ``?due=`` on a stage's worklist
-STATES = (OVERDUE, DUE_TODAY, DUE_SOON, ON_TIME)  # every state, the most urgent first (the dashboard's columns)
+STATES = (
+    OVERDUE,
+    DUE_TODAY,
+    DUE_SOON,
+    ON_TIME,
+)  # every state, the most urgent first (the dashboard's columns)
 STATE_LABELS = {
     OVERDUE: _("已逾期"),
     DUE_TODAY: _("今日到期"),
@@ -139,7 +144,10 @@ def conditions(now: datetime, field: str, by_date: bool, soon_until: datetime | 
             found[ON_TIME] = Q(**{f"{field}__gt": max(horizon, today)})
         return found
     eod = end_of_day(now)
-    found = {OVERDUE: Q(**{f"{field}__lt": now}), DUE_TODAY: Q(**{f"{field}__gte": now, f"{field}__lte": eod})}
+    found = {
+        OVERDUE: Q(**{f"{field}__lt": now}),
+        DUE_TODAY: Q(**{f"{field}__gte": now, f"{field}__lte": eod}),
+    }
     if soon_until is not None:
         found[DUE_SOON] = Q(**{f"{field}__gt": eod, f"{field}__lte": soon_until})
         found[ON_TIME] = Q(**{f"{field}__gt": max(eod, soon_until)})
@@ -183,7 +191,12 @@ def state_counts(
 
 
 def filter_due(
-    queryset: QuerySet[M], due: str, now: datetime, field: str = "due_at", *, soon_until: datetime | None = None
+    queryset: QuerySet[M],
+    due: str,
+    now: datetime,
+    field: str = "due_at",
+    *,
+    soon_until: datetime | None = None,
 ) -> QuerySet[M]:
     """``queryset`` narrowed to the overdue items (``due="overdue"``), those due today (``"today"``), due soon
     (``"soon"``) or on time (``"on_time"``); any other value (``""``) leaves it as it is."""

@@ -72,11 +72,11 @@ def ops_jobs(request: HttpRequest) -> HttpResponse:
     by_job: dict[str, list[JobRun]] = {}
     for run in runs:
         by_job.setdefault(run.job, []).append(run)
+    health.sort(key=lambda h: (h.ok, h.job.name))
     rows = [{"health": h, "runs": by_job.get(h.job.name, [])} for h in health]
-    rows.sort(key=lambda r: (r["health"].ok, r["health"].job.name))
     context = {
         "rows": rows,
-        "flagged": [r["health"] for r in rows if not r["health"].ok],
+        "flagged": [h for h in health if not h.ok],
         "can_run": request.user.has_perm("common.run_job"),
     }
     return render(request, "common/ops_jobs.html", context)
@@ -87,7 +87,7 @@ def ops_jobs(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @transaction.non_atomic_requests
 def ops_job_run(request: HttpRequest, name: str) -> HttpResponse:
-    """"Run now": GET asks for confirmation, POST runs the job here and now, recorded as this user's run (the same
+    """ "Run now": GET asks for confirmation, POST runs the job here and now, recorded as this user's run (the same
     ``run_job`` as ``manage.py run_job NAME --user``; its lock still keeps it single)."""
     declared = registered_jobs().get(name)
     if declared is None:

@@ -33,7 +33,11 @@ def rate_chart(series: list[tuple[str, list[dict[str, Any]]]]) -> dict[str, Any]
 
     lines = []
     for index, (label, points) in enumerate(series):
-        coords = [(x(i), y(p["rate"]), f"{label} {p['month']:%Y-%m}: {p['rate']}%") for i, p in enumerate(points) if p["rate"] is not None]
+        coords = [
+            (x(i), y(p["rate"]), f"{label} {p['month']:%Y-%m}: {p['rate']}%")
+            for i, p in enumerate(points)
+            if p["rate"] is not None
+        ]
         lines.append(
             Line(label, COLOURS[index % len(COLOURS)], " ".join(f"{cx},{cy}" for cx, cy, _ in coords), coords)
         )

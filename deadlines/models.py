@@ -63,7 +63,9 @@ class AlertRecipient(models.Model):
     """An alert in one person's inbox: unread until acknowledged (kept, with when, in the history); sent in that
     person's daily digest once (``digested_at``)."""
 
-    alert = models.ForeignKey(Alert, verbose_name=_("提醒"), on_delete=models.CASCADE, related_name="recipients")
+    alert = models.ForeignKey(
+        Alert, verbose_name=_("提醒"), on_delete=models.CASCADE, related_name="recipients"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.PROTECT, related_name="+"
     )
@@ -85,7 +87,9 @@ class AlertRecipient(models.Model):
             ),
             # The daily digest: alerts not yet sent in a digest.
             models.Index(
-                fields=["user"], condition=models.Q(digested_at__isnull=True), name="deadlines_recipient_undigest"
+                fields=["user"],
+                condition=models.Q(digested_at__isnull=True),
+                name="deadlines_recipient_undigest",
             ),
         ]
 

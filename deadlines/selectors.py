@@ -153,7 +153,12 @@ def on_time_rates(names: list[str], region: Region, today: date) -> dict[str, li
             due = row["due_sum"] if row else 0
             on_time = row["on_time_sum"] if row else 0
             series.append(
-                {"month": month, "due": due, "on_time": on_time, "rate": round(100 * on_time / due, 1) if due else None}
+                {
+                    "month": month,
+                    "due": due,
+                    "on_time": on_time,
+                    "rate": round(100 * on_time / due, 1) if due else None,
+                }
             )
         result[name] = series
     return result
@@ -161,7 +166,10 @@ def on_time_rates(names: list[str], region: Region, today: date) -> dict[str, li
 
 def rates_computed_at(names: list[str]) -> datetime | None:
     return (
-        ClockMonth.objects.filter(clock__in=names).order_by("-computed_at").values_list("computed_at", flat=True).first()
+        ClockMonth.objects.filter(clock__in=names)
+        .order_by("-computed_at")
+        .values_list("computed_at", flat=True)
+        .first()
     )
 
 

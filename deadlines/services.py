@@ -273,7 +273,9 @@ def alerts_digest(*, now: datetime | None = None) -> dict[str, int]:
                     for r in rows
                 ]
                 subject = _("时限提醒汇总：%(n)d 条") % {"n": len(rows)}
-                body = "\n".join([_("您有以下时限提醒（%(day)s）：") % {"day": f"{now:%Y-%m-%d}"}, "", *lines])
+                body = "\n".join(
+                    [_("您有以下时限提醒（%(day)s）：") % {"day": f"{now:%Y-%m-%d}"}, "", *lines]
+                )
             try:
                 send_mail(subject, body, None, [user.email])
                 emailed += 1
@@ -343,5 +345,3 @@ def clock_months_refresh(*, now: datetime | None = None) -> dict[str, int]:
         ClockMonth.objects.bulk_create(rows, batch_size=BATCH)
         written += len(rows)
     return {"rows": written}
-
-

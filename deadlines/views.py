@@ -44,7 +44,9 @@ def _by_key(summaries, attr: str, key: str) -> list[dict[str, Any]]:
         for row in getattr(summary, attr):
             rows.setdefault(row[key], {**row, "by_clock": {}})["by_clock"][summary.clock.name] = row
     for entry in rows.values():
-        entry["cells"] = [{"clock": s.clock, "counts": entry["by_clock"].get(s.clock.name)} for s in summaries]
+        entry["cells"] = [
+            {"clock": s.clock, "counts": entry["by_clock"].get(s.clock.name)} for s in summaries
+        ]
     return sorted(rows.values(), key=lambda r: (r.get("office_label") or "", r.get("person_login") or ""))
 
 

@@ -181,7 +181,9 @@ def exit_propose(
     effective = code not in NEEDS_APPROVAL
     proposed_at = timezone.now()
     approval_due_at = None
-    if not effective:  # a supervisor decides within 3 working days (deregistration.clocks: this system's rule)
+    if (
+        not effective
+    ):  # a supervisor decides within 3 working days (deregistration.clocks: this system's rule)
         try:
             approval_due_at = deadline_at(proposed_at, APPROVAL_WORKDAYS)
         except CalendarNotLoaded as exc:

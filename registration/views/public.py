@@ -198,7 +198,8 @@ def _progress(application: Application) -> dict:
         "submitted": cn_datetime(application.submitted_at),
         "due_date": cn_date(application.due_at),
         "office": office,
-        "overdue": application.status == Application.Status.PENDING and urgency(application.due_at, now).overdue,
+        "overdue": application.status == Application.Status.PENDING
+        and urgency(application.due_at, now).overdue,
     }
     if application.decided_at:
         result["decided"] = cn_datetime(application.decided_at)

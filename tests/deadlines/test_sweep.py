@@ -100,7 +100,9 @@ def sweep(now: datetime) -> dict:
 
 def alerts_of(app: Application) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for a in Alert.objects.filter(clock="registration.decision", item=str(app.pk)).prefetch_related("recipients__user"):
+    for a in Alert.objects.filter(clock="registration.decision", item=str(app.pk)).prefetch_related(
+        "recipients__user"
+    ):
         found[a.level] = sorted(r.user.username for r in a.recipients.all())
     return found
 
@@ -151,11 +153,19 @@ def test_a_decided_application_is_no_longer_swept(application, caseworker_jiefan
 
 def test_the_database_refuses_a_second_alert_of_the_same_item_and_level(application):
     Alert.objects.create(
-        clock="registration.decision", item="1", level=AlertLevel.OVERDUE, due_at=timezone.now(), region_id="410802"
+        clock="registration.decision",
+        item="1",
+        level=AlertLevel.OVERDUE,
+        due_at=timezone.now(),
+        region_id="410802",
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         Alert.objects.create(
-            clock="registration.decision", item="1", level=AlertLevel.OVERDUE, due_at=timezone.now(), region_id="410802"
+            clock="registration.decision",
+            item="1",
+            level=AlertLevel.OVERDUE,
+            due_at=timezone.now(),
+            region_id="410802",
         )
 
 

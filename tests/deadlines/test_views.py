@@ -17,11 +17,12 @@ from openpyxl import load_workbook
 from common.models import JobRun
 from deadlines.models import Alert, AlertLevel, AlertRecipient, ClockMonth
 from deadlines.services import alerts_sweep, clock_months_refresh
-from offices.models import Office
 from offices.roles import Role
 from tests.conftest import make_staff
 from tests.followup.factories import case_of
 from tests.followup.factories import registered as registered_only
+
+from .helpers import SH
 
 
 def registered(*args, **kwargs):
@@ -30,7 +31,6 @@ def registered(*args, **kwargs):
     case_of(registration)
     return registration
 
-from .helpers import SH
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,9 @@ def overdue_first_contact(caseworker_jiefang, office_jiefang):
 
 @pytest.fixture
 def wenxian_first_contact(caseworker_wenxian, office_wenxian):
-    return registered(caseworker_wenxian, region="410825", name="李温县", at=timezone.now() - timedelta(days=20))
+    return registered(
+        caseworker_wenxian, region="410825", name="李温县", at=timezone.now() - timedelta(days=20)
+    )
 
 
 @pytest.fixture
@@ -122,7 +124,9 @@ def test_the_city_supervisor_sees_each_office_and_drills_into_the_overdue_first_
     assert person.id_number[:3] + "*" in text
 
 
-def test_a_supervisor_switches_to_a_county_below(client, supervisor_jiaozuo, overdue_first_contact, wenxian_first_contact):
+def test_a_supervisor_switches_to_a_county_below(
+    client, supervisor_jiaozuo, overdue_first_contact, wenxian_first_contact
+):
     client.force_login(supervisor_jiaozuo)
     page = client.get(DASHBOARD, {"region": "410825"})
     assert page.status_code == 200
@@ -209,7 +213,9 @@ def test_the_header_counts_my_alerts_and_acknowledging_keeps_them_in_the_history
     assert Alert.objects.get(recipients__user=supervisor_jiefang).level == AlertLevel.OVERDUE
 
 
-def test_nobody_acknowledges_anothers_alerts(client, supervisor_jiefang, caseworker_jiefang, overdue_first_contact):
+def test_nobody_acknowledges_anothers_alerts(
+    client, supervisor_jiefang, caseworker_jiefang, overdue_first_contact
+):
     alerts_sweep()
     theirs = AlertRecipient.objects.get(user=supervisor_jiefang)
     client.force_login(caseworker_jiefang)
@@ -231,7 +237,11 @@ def test_ops_see_every_job_with_its_schedule_and_run_one_now_as_themselves(clien
     assert confirm.status_code == 200 and "确认运行" in confirm.content.decode()
     assert client.post(RUN).status_code == 302
     run = JobRun.objects.get(job="deadlines.rates")
-    assert (run.trigger, run.triggered_by, run.status) == (JobRun.Trigger.USER, ops_jiaozuo, JobRun.Status.SUCCEEDED)
+    assert (run.trigger, run.triggered_by, run.status) == (
+        JobRun.Trigger.USER,
+        ops_jiaozuo,
+        JobRun.Status.SUCCEEDED,
+    )
     assert "孙运维" in client.get(OPS).content.decode()
 
 
@@ -276,6 +286,6 @@ def test_the_schedule_is_said_in_words():
     assert schedule_words(None).startswith("仅手动")
     now = datetime(2026, 11, 30, 0, 30, tzinfo=SH)
     assert previous_fire(crontab(hour=1, minute=0), now) == datetime(2026, 11, 29, 1, 0, tzinfo=SH)
-    assert previous_fire(crontab(hour=6, minute=0, day_of_month=1), now) == datetime(2026, 11, 1, 6, 0, tzinfo=SH)
-
-
+    assert previous_fire(crontab(hour=6, minute=0, day_of_month=1), now) == datetime(
+        2026, 11, 1, 6, 0, tzinfo=SH
+    )
