@@ -6,7 +6,7 @@ from celery.schedules import crontab
 
 from common.jobs import job
 
-from .services import alerts_digest, alerts_sweep, clock_months_refresh
+from .services import alerts_digest, alerts_sweep, clock_loads_refresh, clock_months_refresh
 
 
 @job("deadlines.sweep", schedule=timedelta(minutes=15))
@@ -25,3 +25,9 @@ def digest() -> dict:
 def rates() -> dict:
     """Recompute the on-time rates of every clock for this month and the 12 before it (the dashboard's chart)."""
     return clock_months_refresh()
+
+
+@job("deadlines.load", schedule=timedelta(minutes=5))
+def load() -> dict:
+    """Count every clock's open items by region, office, person and due day (the dashboard's numbers)."""
+    return clock_loads_refresh()

@@ -24,9 +24,9 @@ class AlertLevel(models.TextChoices):
 
 
 class Alert(models.Model):
-    """One clocked item reaching one level (see the module docstring). ``number`` and ``url`` are the item's own
-    number and page as they were when alerted (never an ID number); ``due_at`` its due time (a due date counts
-    as the end of that day)."""
+    """One clocked item reaching one level (see the module docstring): the clock's name and the item's key,
+    ``due_at`` its due time (a due date counts as the end of that day), its region and office. What the item is
+    (its number, its page) is read from the clock when the alert is shown (``services.describe_alerts``)."""
 
     Level = AlertLevel
 
@@ -38,8 +38,6 @@ class Alert(models.Model):
     office = models.ForeignKey(
         Office, verbose_name=_("经办机构"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    number = models.CharField(_("编号"), max_length=40, blank=True)
-    url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(_("提醒时间"), default=timezone.now)
 
     class Meta:
@@ -130,3 +128,36 @@ class ClockMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clock} {self.month:%Y-%m} {self.region_id}"
+
+
+class ClockLoad(models.Model):
+    """How many open items a clock has per region, office, responsible person and due day: what the dashboard
+    counts (by state, against the current time, ``common.urgency`` over ``due_day``), kept by the job
+    ``deadlines.load`` (``services.clock_loads_refresh``, every 5 minutes) from the clock's own selector. Every due
+    time of the notice's deadlines is the end of a day, so counting by due day gives the same states as the items'
+    due times; the lists behind the numbers read the items themselves."""
+
+    clock = models.CharField(_("时限事项"), max_length=60)
+    region = models.ForeignKey(Region, verbose_name=_("区划"), on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey(
+        Office, verbose_name=_("经办机构"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    due_day = models.DateField(_("到期日"))
+    items = models.PositiveIntegerField(_("事项数"))
+    computed_at = models.DateTimeField(_("统计时间"))
+
+    class Meta:
+        verbose_name = _("待办时限统计")
+        verbose_name_plural = _("待办时限统计")
+        indexes = [models.Index(fields=["clock", "region"], name="deadlines_clockload_region")]
+
+    def __str__(self) -> str:
+        return f"{self.clock} {self.region_id} {self.due_day}"

@@ -22,19 +22,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q
-from django.db.models.functions import Cast, TruncMonth
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, TruncDate, TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.urgency import DUE_SOON, DUE_TODAY, OVERDUE, conditions, due_soon_until, is_date_field
 from offices.models import Region, User
 from offices.roles import Role
-from portal.plugins import Clock, clocks
+from portal.plugins import Clock, ClockRow, clocks
 from workdays.calendar import CalendarNotLoaded, workdays_before
 
-from .models import Alert, AlertLevel, AlertRecipient, ClockMonth
+from .models import Alert, AlertLevel, AlertRecipient, ClockLoad, ClockMonth
 
 logger = logging.getLogger(__name__)
 BATCH = 2000
@@ -143,76 +143,66 @@ class Recipients:
 # ---- the sweep -----------------------------------------------------------------------------------------
 def _new_items(clock: Clock, level: str, th: Thresholds):
     """Open items of ``clock`` at ``level`` now that have no alert of that level yet (anti-join on the unique
-    index of alerts), with their region path, office and responsible person."""
+    index of alerts), as values: the item's key as text, its due time, region, region path, office, responsible
+    person."""
     items = clock.open_items()
     condition = level_condition(clock, items, level, th)
     if condition is None:
-        return items.none()
+        return None
+    key = Cast("pk", output_field=CharField())
     alerted = Alert.objects.filter(
         clock=clock.name, level=level, item=Cast(OuterRef("pk"), output_field=CharField())
     )
-    annotations: dict[str, Any] = {
-        "alert_due": F(clock.due),
-        "alert_region": F(clock.region),
-        "alert_path": F(f"{clock.region}__path"),
-        "alert_office": F(clock.office),
-    }
-    if clock.responsible:
-        annotations["alert_responsible"] = F(clock.responsible)
     return (
         items.filter(condition)
         .exclude(Exists(alerted))
-        .select_related(*clock.select)
-        .annotate(**annotations)
         .order_by()
+        .values_list(
+            key,
+            F(clock.due),
+            F(clock.region),
+            F(f"{clock.region}__path"),
+            F(clock.office),
+            F(clock.responsible) if clock.responsible else Cast(Value(None), output_field=BigIntegerField()),
+        )
     )
 
 
 def _alert_clock_level(clock: Clock, level: str, th: Thresholds, recipients: Recipients) -> tuple[int, int]:
-    """Alerts (and inbox rows) for the new items of one clock at one level; (alerts, recipients) made."""
-    made = told = 0
-    batch: list[tuple[Alert, list[int]]] = []
-
-    def flush() -> None:
-        nonlocal made, told
-        if not batch:
-            return
-        Alert.objects.bulk_create([a for a, _ in batch], ignore_conflicts=True, batch_size=BATCH)
-        ids = dict(
-            Alert.objects.filter(
-                clock=clock.name, level=level, item__in=[a.item for a, _ in batch], recipients__isnull=True
-            ).values_list("item", "id")
-        )
-        rows = [
-            AlertRecipient(alert_id=ids[a.item], user_id=user_id)
-            for a, users in batch
-            if a.item in ids
-            for user_id in users
-        ]
-        AlertRecipient.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
-        made += len(ids)
-        told += len(rows)
-        batch.clear()
-
-    for item in _new_items(clock, level, th).iterator(chunk_size=BATCH):
-        row = clock.row_of(item)
-        alert = Alert(
-            clock=clock.name,
-            item=str(item.pk),
-            level=level,
-            due_at=as_moment(item.alert_due),
-            region_id=item.alert_region,
-            office_id=item.alert_office,
-            number=row.number[:40],
-            url=row.url[:300],
-            created_at=th.now,
-        )
-        users = recipients.for_level(level, item.alert_path, getattr(item, "alert_responsible", None))
-        batch.append((alert, users))
-        if len(batch) >= BATCH:
-            flush()
-    flush()
-    return made, told
+    """Alerts (and inbox rows) for the new items of one clock at one level, set-based: one INSERT … SELECT of
+    the alerts from the items' query (ON CONFLICT DO NOTHING: the unique constraint keeps one per item and level
+    even if two sweeps ever overlapped), then one INSERT of the recipients. Returns (alerts, recipients) made."""
+    items = _new_items(clock, level, th)
+    if items is None:
+        return 0, 0
+    by_date = is_date_field(clock.open_items(), clock.due)
+    select_sql, params = items.query.sql_with_params()
+    # The item query's columns, in order: key, due, region, path, office, responsible.
+    due = "(q.c1::timestamp + time '23:59:59.999999') AT TIME ZONE %s" if by_date else "q.c1"
+    due_params = [settings.TIME_ZONE] if by_date else []
+    sql = (
+        f"WITH q (c0, c1, c2, c3, c4, c5) AS ({select_sql}), "
+        "ins AS (INSERT INTO deadlines_alert (clock, item, level, due_at, region_id, office_id, created_at) "
+        f"SELECT %s, q.c0, %s, {due}, q.c2, q.c4, %s FROM q "
+        "ON CONFLICT (clock, item, level) DO NOTHING RETURNING id, item) "
+        "SELECT ins.id, q.c3, q.c5 FROM ins JOIN q ON q.c0 = ins.item"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, clock.name, level, *due_params, th.now])
+        made = cursor.fetchall()
+        alert_ids: list[int] = []
+        user_ids: list[int] = []
+        for alert_id, path, responsible in made:
+            for user_id in recipients.for_level(level, path, responsible):
+                alert_ids.append(alert_id)
+                user_ids.append(user_id)
+        if alert_ids:
+            cursor.execute(
+                "INSERT INTO deadlines_alertrecipient (alert_id, user_id) "
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING",
+                [alert_ids, user_ids],
+            )
+    return len(made), len(alert_ids)
 
 
 @transaction.atomic
@@ -266,12 +256,17 @@ def alerts_digest(*, now: datetime | None = None) -> dict[str, int]:
     for rows in by_user.values():
         user = rows[0].user
         if getattr(settings, "ALERTS_EMAIL", False) and user.email and user.is_active:
+            described = describe_alerts([r.alert for r in rows])
             with translation.override("zh-hans"):
-                lines = [
-                    f"{r.alert.get_level_display()} · {labels.get(r.alert.clock, r.alert.clock)} · "
-                    f"{r.alert.number} · {timezone.localtime(r.alert.due_at):%Y-%m-%d %H:%M} · {site}{r.alert.url}"
-                    for r in rows
-                ]
+                lines = []
+                for r in rows:
+                    item = described.get(r.alert.pk)
+                    lines.append(
+                        f"{r.alert.get_level_display()} · {labels.get(r.alert.clock, r.alert.clock)} · "
+                        f"{item.number if item else r.alert.item} · "
+                        f"{timezone.localtime(r.alert.due_at):%Y-%m-%d %H:%M}"
+                        + (f" · {site}{item.url}" if item else "")
+                    )
                 subject = _("时限提醒汇总：%(n)d 条") % {"n": len(rows)}
                 body = "\n".join(
                     [_("您有以下时限提醒（%(day)s）：") % {"day": f"{now:%Y-%m-%d}"}, "", *lines]
@@ -284,6 +279,62 @@ def alerts_digest(*, now: datetime | None = None) -> dict[str, int]:
                 continue
         AlertRecipient.objects.filter(pk__in=[r.pk for r in rows]).update(digested_at=now)
     return {"users": len(by_user), "emailed": emailed}
+
+
+def describe_alerts(alerts: Iterable[Alert]) -> dict[int, ClockRow]:
+    """What each alert is about (number, masked person, page), read from its clock: one query per clock of the
+    alerts given (a page of the inbox, one person's digest). An item no longer found is left out."""
+    by_clock: dict[str, list[Alert]] = defaultdict(list)
+    for alert in alerts:
+        by_clock[alert.clock].append(alert)
+    found: dict[int, ClockRow] = {}
+    declared = clocks()
+    for name, group in by_clock.items():
+        clock = declared.get(name)
+        every = clock.all_items() if clock is not None else None
+        if clock is None or every is None:
+            continue
+        items = every.filter(pk__in=[a.item for a in group]).select_related(*clock.select)
+        rows = {str(item.pk): clock.row_of(item) for item in items}
+        for alert in group:
+            if alert.item in rows:
+                found[alert.pk] = rows[alert.item]
+    return found
+
+
+# ---- the dashboard's counts of open items ------------------------------------------------------------------
+@transaction.atomic
+def clock_loads_refresh(*, now: datetime | None = None) -> dict[str, int]:
+    """Count every clock's open items by region, office, responsible person and due day (``ClockLoad``), from the
+    clock's own selector, in one INSERT … SELECT per clock; replaces the previous counts."""
+    now = now or timezone.now()
+    written = 0
+    with connection.cursor() as cursor:
+        for clock in clocks().values():
+            items = clock.open_items()
+            by_date = is_date_field(items, clock.due)
+            day = F(clock.due) if by_date else TruncDate(clock.due, tzinfo=_tz())
+            grouped = (
+                items.order_by()
+                .values_list(
+                    F(clock.region),
+                    F(clock.office),
+                    F(clock.responsible)
+                    if clock.responsible
+                    else Cast(Value(None), output_field=BigIntegerField()),
+                    day,
+                )
+                .annotate(n=Count("pk"))
+            )
+            select_sql, params = grouped.query.sql_with_params()
+            ClockLoad.objects.filter(clock=clock.name).delete()
+            cursor.execute(
+                "INSERT INTO deadlines_clockload (clock, region_id, office_id, responsible_id, due_day, items, "
+                f"computed_at) SELECT %s, q.*, %s FROM ({select_sql}) q",
+                [clock.name, now, *params],
+            )
+            written += cursor.rowcount
+    return {"rows": written}
 
 
 # ---- on-time statistics ------------------------------------------------------------------------------------

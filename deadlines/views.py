@@ -177,9 +177,17 @@ def inbox_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = rows.order_by("acknowledged_at", "-alert__created_at", "-pk")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = {name: clock.label for name, clock in selectors.clocks().items()}
+    described = services.describe_alerts([r.alert for r in page])
     context = {
         "page": page,
-        "rows": [{"r": r, "clock_label": labels.get(r.alert.clock, r.alert.clock)} for r in page],
+        "rows": [
+            {
+                "r": r,
+                "clock_label": labels.get(r.alert.clock, r.alert.clock),
+                "item": described.get(r.alert.pk),
+            }
+            for r in page
+        ],
         "history": history,
         "query": "history=1" if history else "",
     }

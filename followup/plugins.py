@@ -83,4 +83,5 @@ plugin = Plugin(
     person_sections=["followup.selectors.person_section"],
     progress_providers=["followup.selectors.public_services"],
     demo_data="followup.demo.load_demo_followup",
+    bench_data="followup.bench.prepare",
 )

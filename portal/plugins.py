@@ -20,6 +20,8 @@ what it adds to the shared pages, and the site shell reads the declarations of e
   of those roles); ``ops_tool`` entries are also listed on the ops card of the home page.
 - **role_permissions**: ``"app_label.codename"`` per role. The shell syncs them into the role groups after
   every ``migrate`` (together with the shared apps' own, ``offices.roles.ROLE_PERMISSIONS``).
+- **bench_data**: ``() -> None``, the stage's data at benchmark scale beyond ``seed_scale`` (idempotent; the
+  deadline scenarios call every stage's before timing).
 - **home_panels**, **timeline_providers**, **demo_data**: dotted paths, imported on first use so that a
   plugins module stays cheap to import and free of import cycles.
 - **person_sections**: ``(request, person) -> (template, context) | None``, a section of the person page.
@@ -148,6 +150,9 @@ class Plugin:
     progress_providers: Iterable[str] = ()
     clocks: Iterable[Clock] = ()
     demo_data: str | None = None
+    bench_data: str | None = (
+        None  # () -> None: the stage's data at scale for `make bench` (idempotent, untimed)
+    )
     app_label: str = ""  # filled in by discovery
 
 
@@ -172,6 +177,7 @@ def plugins() -> tuple[Plugin, ...]:
                 progress_providers=tuple(plugin.progress_providers),
                 clocks=tuple(plugin.clocks),
                 demo_data=plugin.demo_data,
+                bench_data=plugin.bench_data,
                 app_label=config.label,
             )
         )
@@ -239,6 +245,12 @@ def render_sections(
         if (section := provider(request, *args)) is not None
         for template, context in [section]
     ]
+
+
+def bench_loaders() -> list[Callable[[], Any]]:
+    """Each stage's bench data preparation (``bench_data``), in INSTALLED_APPS order: scenarios that read several
+    stages (the deadline dashboard) call them all, untimed."""
+    return [import_string(plugin.bench_data) for plugin in plugins() if plugin.bench_data]
 
 
 def demo_loaders() -> list[tuple[str, Callable[[], int]]]:

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from common.models import JobRun
+from deadlines.services import clock_loads_refresh
 from tests.followup.factories import case_of, registered
 
 
@@ -32,6 +33,7 @@ def test_a_supervisor_drills_into_the_overdue_first_contacts_of_one_office_and_e
     wenxian = registered(caseworker_wenxian, region="410825", name="李温县", at=long_ago)
     for registration in (jiefang, wenxian):
         case_of(registration)
+    clock_loads_refresh()  # the job deadlines.load (every 5 minutes)
     log_in(page, supervisor_jiaozuo)
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="时限看板").click()

@@ -231,3 +231,19 @@ def test_the_daily_digest_mails_each_person_once(application, caseworker_jiefang
     assert application.number in mailoutbox[0].body
     assert "即将到期" in mailoutbox[0].body
     assert application.person.id_number not in mailoutbox[0].body
+
+
+def test_the_dashboard_counts_are_the_clock_selector_counted_by_due_day(application, caseworker_jiefang):
+    """The open-item counts (``ClockLoad``) give each state the same number as the clock's own items."""
+    from deadlines.models import ClockLoad
+    from deadlines.selectors import clock_summaries
+    from deadlines.services import clock_loads_refresh
+    from offices.models import Region
+
+    now = at(2026, 9, 30, 12)
+    with time_machine.travel(now, tick=False):
+        clock_loads_refresh()
+        assert ClockLoad.objects.get(clock="registration.decision").due_day == date(2026, 10, 9)
+        clock = clocks()["registration.decision"]
+        [summary] = clock_summaries([clock], Region.objects.get(code="410800"), now, due_soon_until(now))
+        assert summary.totals == state_counts(clock.open_items(), now, clock.due)
