@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Max, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -97,6 +97,9 @@ class ClockSummary:
     by_office: list[dict[str, Any]] = field(default_factory=list)
     by_person: list[dict[str, Any]] = field(default_factory=list)
     rates: list[dict[str, Any]] = field(default_factory=list)
+    list_url: str = ""
+    export_url: str = ""
+    computed_at: datetime | None = None  # when the open items were counted (deadlines.load)
 
 
 COUNTS = ("total", "overdue", "due_today", "due_soon", "on_time")
@@ -126,14 +129,16 @@ def clock_summaries(
             person_label=F("responsible__handler_name"),
             person_office=F("responsible__office__name"),
         )
-        .annotate(total=Sum("items"), **aggregates)
+        .annotate(total=Sum("items"), at=Max("computed_at"), **aggregates)
         .order_by()
     )
     summaries = {c.name: ClockSummary(c, dict.fromkeys(COUNTS, 0)) for c in shown}
+    computed: list[datetime] = []
     offices: dict[str, dict[Any, dict[str, Any]]] = {c.name: {} for c in shown}
     people: dict[str, dict[Any, dict[str, Any]]] = {c.name: {} for c in shown}
     for row in rows:
         name = row["clock"]
+        computed.append(row["at"])
         _add(summaries[name].totals, row)
         office = offices[name].setdefault(
             row["office_key"], {"office_key": row["office_key"], "office_label": row["office_label"]}
@@ -151,6 +156,7 @@ def clock_summaries(
             )
             _add(person, row)
     for name, summary in summaries.items():
+        summary.computed_at = min(computed) if computed else None
         summary.by_office = sorted(offices[name].values(), key=lambda r: r["office_label"] or "")
         summary.by_person = sorted(
             people[name].values(), key=lambda r: (r["office_label"] or "", r["person_login"] or "")
@@ -158,32 +164,23 @@ def clock_summaries(
     return [summaries[c.name] for c in shown]
 
 
-def loads_computed_at(names: list[str]) -> datetime | None:
-    return (
-        ClockLoad.objects.filter(clock__in=names)
-        .order_by("-computed_at")
-        .values_list("computed_at", flat=True)
-        .first()
-    )
-
-
 def months_back(today: date) -> list[date]:
     """This month and the 12 before it, oldest first."""
     return [month_start(today, back) for back in range(RATE_MONTHS - 1, -1, -1)]
 
 
-def on_time_rates(names: list[str], region: Region, today: date) -> dict[str, list[dict[str, Any]]]:
-    """Per clock, per month (oldest first): items due, done on time, the rate in percent (None: nothing due).
-    One query over the statistics the job ``deadlines.rates`` keeps."""
+def on_time_rates(names: list[str], region: Region, today: date) -> dict[str, Any]:
+    """Per clock, per month (oldest first): items due, done on time, the rate in percent (None: nothing due);
+    ``"_at"``: when they were computed. One query over the statistics the job ``deadlines.rates`` keeps."""
     months = months_back(today)
     rows = (
         ClockMonth.objects.filter(clock__in=names, month__gte=months[0], region__path__startswith=region.path)
         .values("clock", "month")
-        .annotate(due_sum=Sum("due"), on_time_sum=Sum("on_time"))
+        .annotate(due_sum=Sum("due"), on_time_sum=Sum("on_time"), at=Max("computed_at"))
         .order_by()
     )
     found = {(r["clock"], r["month"]): r for r in rows}
-    result: dict[str, list[dict[str, Any]]] = {}
+    result: dict[str, Any] = {"_at": max((r["at"] for r in found.values()), default=None)}
     for name in names:
         series = []
         for month in months:
@@ -202,15 +199,6 @@ def on_time_rates(names: list[str], region: Region, today: date) -> dict[str, li
     return result
 
 
-def rates_computed_at(names: list[str]) -> datetime | None:
-    return (
-        ClockMonth.objects.filter(clock__in=names)
-        .order_by("-computed_at")
-        .values_list("computed_at", flat=True)
-        .first()
-    )
-
-
 def dashboard(user, region: Region, now: datetime | None = None) -> dict[str, Any]:
     """Everything on the dashboard for ``region``: per clock the counts by state, by office and by person; the
     on-time rates; the child regions to switch to. Five queries, whatever the number of clocks and items."""
@@ -223,14 +211,15 @@ def dashboard(user, region: Region, now: datetime | None = None) -> dict[str, An
     rates = on_time_rates([c.name for c in shown], region, timezone.localdate(now))
     for summary in summaries:
         summary.rates = rates[summary.clock.name]
+    loads_at = summaries[0].computed_at if summaries else None
     return {
         "now": now,
         "soon_until": soon_until,
         "summaries": summaries,
         "states": STATES,
         "children": list(Region.objects.filter(parent=region).order_by("code")),
-        "rates_at": rates_computed_at([c.name for c in shown]),
-        "loads_at": loads_computed_at([c.name for c in shown]),
+        "rates_at": rates["_at"],
+        "loads_at": loads_at,
     }
 
 

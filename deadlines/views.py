@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -45,7 +45,8 @@ def _by_key(summaries, attr: str, key: str) -> list[dict[str, Any]]:
             rows.setdefault(row[key], {**row, "by_clock": {}})["by_clock"][summary.clock.name] = row
     for entry in rows.values():
         entry["cells"] = [
-            {"clock": s.clock, "counts": entry["by_clock"].get(s.clock.name)} for s in summaries
+            {"clock": s.clock, "url": s.list_url, "counts": entry["by_clock"].get(s.clock.name)}
+            for s in summaries
         ]
     return sorted(rows.values(), key=lambda r: (r.get("office_label") or "", r.get("person_login") or ""))
 
@@ -59,6 +60,9 @@ def dashboard_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     region = selectors.dashboard_region(request.user, request.GET.get("region"))
     data = selectors.dashboard(request.user, region)
     summaries = data["summaries"]
+    for summary in summaries:  # reversed once per clock, not once per cell
+        summary.list_url = reverse("deadlines:clock_list", args=[summary.clock.name])
+        summary.export_url = reverse("deadlines:clock_export", args=[summary.clock.name])
     chart = rate_chart([(str(s.clock.label), s.rates) for s in summaries if s.clock.history])
     home = selectors.home_region(request.user)
     context = {

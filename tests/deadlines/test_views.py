@@ -193,10 +193,9 @@ def test_the_dashboard_query_count_is_pinned_and_does_not_grow_with_the_items(
     many = _dashboard_queries(client)
     assert one == many
     # Session and user (2), the history context of the request (2), the permissions (2), the user's office and
-    # region (2), the due-soon horizon on the calendar (2), every clock's open-item counts (1) and their time (1),
-    # the on-time rates (1) and their time (1), the child regions (1), the parent region (1), the header's alert
-    # count (1).
-    assert many == 2 + 2 + 2 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1
+    # region (2), the due-soon horizon on the calendar (2), every clock's open-item counts (1), the on-time
+    # rates (1), the child regions (1), the parent region (1), the header's alert count (1).
+    assert many == 2 + 2 + 2 + 2 + 2 + 1 + 1 + 1 + 1 + 1
 
 
 # ---- the inbox ----------------------------------------------------------------------------------------------
