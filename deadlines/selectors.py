@@ -105,7 +105,7 @@ class ClockSummary:
 COUNTS = ("total", "overdue", "due_today", "due_soon", "on_time")
 
 
-def _add(into: dict[str, Any], row: dict[str, Any]) -> None:
+def _add(into: dict[str, Any], row: Any) -> None:
     for key in COUNTS:
         into[key] = into.get(key, 0) + (row[key] or 0)
 
