@@ -9,4 +9,5 @@ from portal.plugins import NavItem, Plugin
 plugin = Plugin(
     nav=[NavItem(_("时限看板"), "deadlines:dashboard", perm="deadlines.view_dashboard")],
     role_permissions={Role.SUPERVISOR: ["deadlines.view_dashboard"]},
+    demo_data="deadlines.demo.load_demo_deadlines",  # after the stages' demo people (INSTALLED_APPS order)
 )
