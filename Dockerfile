@@ -37,6 +37,7 @@ COPY followup/ followup/
 COPY deregistration/ deregistration/
 COPY unemployment_stats/ unemployment_stats/
 COPY national_sync/ national_sync/
+COPY deadlines/ deadlines/
 COPY templates/ templates/
 COPY static/ static/
 COPY locale/ locale/

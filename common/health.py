@@ -59,6 +59,22 @@ def beat_last_tick(database_ok: bool) -> dict:
     }
 
 
+def jobs_report(database_ok: bool) -> dict:
+    """The periodic jobs that failed last time or did not run when due (the ops page has the detail)."""
+    if not database_ok:
+        return {"ok": False, "failed": [], "late": []}
+    from .jobs import jobs_health
+
+    try:
+        health = jobs_health()
+    except Exception:  # noqa: BLE001  (a broken job module must not take /healthz down)
+        logger.exception("health check: the jobs could not be checked")
+        return {"ok": False, "failed": [], "late": [], "error": UNREACHABLE}
+    failed = [h.job.name for h in health if h.failed]
+    late = [h.job.name for h in health if h.late]
+    return {"ok": not failed and not late, "failed": failed, "late": late}
+
+
 def health_report() -> tuple[dict, int]:
     """The report and its HTTP status: 200 while the database answers, 503 when it does not."""
     database = check_database()
@@ -66,13 +82,17 @@ def health_report() -> tuple[dict, int]:
         "database": database,
         "broker": check_broker(),
         "beat": beat_last_tick(database["ok"]),
+        "jobs": jobs_report(database["ok"]),
         "time": timezone.localtime().isoformat(),
     }
-    report["status"] = "ok" if all(report[k]["ok"] for k in ("database", "broker", "beat")) else "degraded"
+    report["status"] = (
+        "ok" if all(report[k]["ok"] for k in ("database", "broker", "beat", "jobs")) else "degraded"
+    )
     if (
         report["status"] == "degraded"
         and database["ok"]
         and report["broker"]["ok"]
+        and report["jobs"]["ok"]
         and timezone.now() - STARTED_AT < BEAT_STALE_AFTER
     ):
         report["status"] = "starting"  # only beat is missing, and it has not had the time to tick yet

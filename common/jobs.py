@@ -37,13 +37,15 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 from celery.schedules import crontab
 from django.db import connections
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext
 
 from .history import history_context
 from .models import JobRun
@@ -75,6 +77,11 @@ class Job:
     @property
     def schedule_text(self) -> str:
         return describe_schedule(self.schedule)
+
+    @property
+    def schedule_words(self) -> str:
+        """The schedule in the reader's language (the ops page)."""
+        return schedule_words(self.schedule)
 
 
 JOBS: dict[str, Job] = {}
@@ -192,6 +199,82 @@ def last_runs(names) -> dict[str, JobRun]:
     return {run.job: run for run in runs}
 
 
+# ---- is every job healthy? (the ops page, the ops card of the home page, /healthz) ------------------------
+LATE_GRACE = timedelta(minutes=10)  # a run may start this long after its time before the job counts as late
+
+
+def previous_fire(schedule: Schedule, now: datetime) -> datetime | None:
+    """The latest moment at or before ``now`` at which ``schedule`` was due (Asia/Shanghai for a crontab)."""
+    if isinstance(schedule, timedelta):
+        return now - schedule
+    sched: Any = schedule
+    local = timezone.localtime(now).replace(second=0, microsecond=0)
+    day = local.date()
+    for back in range(0, 400):
+        current = day - timedelta(days=back)
+        if current.month not in sched.month_of_year or current.day not in sched.day_of_month:
+            continue
+        if (current.isoweekday() % 7) not in sched.day_of_week:  # crontab: 0 = Sunday
+            continue
+        for hour in sorted(sched.hour, reverse=True):
+            for minute in sorted(sched.minute, reverse=True):
+                moment = datetime.combine(current, dtime(hour, minute), tzinfo=local.tzinfo)
+                if moment <= local:
+                    return moment
+    return None
+
+
+@dataclass(frozen=True)
+class JobHealth:
+    """A job with its last run and what is wrong with it: it failed last time, or it did not run when due."""
+
+    job: Job
+    last: JobRun | None
+    failed: bool
+    late: bool
+    due_at: datetime | None  # when it was last due (scheduled jobs)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.failed or self.late)
+
+
+def jobs_health(now: datetime | None = None) -> list[JobHealth]:
+    """Every job (by name) with its flags (two queries). Late: a scheduled job whose last start (of any run,
+    skipped ones included: another run was going on) is older than the time it was last due, by more than
+    ``LATE_GRACE``. A job that never ran counts as late only once the system has recorded some run older than
+    that time (a fresh installation is not flagged). Jobs that record no runs (beat's heartbeat) are never
+    flagged here: /healthz reports beat itself."""
+    now = now or timezone.now()
+    jobs = registered_jobs()
+    latest = last_runs(jobs)
+    last_finished = {
+        run.job: run
+        for run in JobRun.objects.filter(job__in=list(jobs))
+        .exclude(status__in=[JobRun.Status.SKIPPED, JobRun.Status.RUNNING])
+        .order_by("job", "-started_at")
+        .distinct("job")
+    }
+    oldest = JobRun.objects.order_by("started_at").values_list("started_at", flat=True).first()
+    found = []
+    for name, declared in sorted(jobs.items()):
+        last = latest.get(name)
+        finished = last_finished.get(name)
+        failed = finished is not None and finished.status == JobRun.Status.FAILED
+        due_at = previous_fire(declared.schedule, now) if declared.schedule is not None else None
+        late = False
+        judged = due_at is not None and (
+            isinstance(declared.schedule, timedelta) or now - due_at > LATE_GRACE
+        )
+        if declared.record_runs and due_at is not None and judged:
+            if last is not None:
+                late = last.started_at < due_at - LATE_GRACE
+            else:
+                late = oldest is not None and oldest < due_at - LATE_GRACE
+        found.append(JobHealth(declared, last, failed, late, due_at))
+    return found
+
+
 # ---- schedules in words ------------------------------------------------------------------------------
 def _plural(n: int, unit: str) -> str:
     return f"{n} {unit}" + ("" if n == 1 else "s")
@@ -226,6 +309,48 @@ def describe_schedule(schedule: Schedule | None) -> str:
     if len(hours) == 24 and every_day_of_month and every_month and every_weekday:
         return "at minutes " + ", ".join(str(m) for m in minutes) + " of every hour"
     return f"crontab {schedule!r}"
+
+
+def schedule_words(schedule: Schedule | None) -> str:
+    """The schedule in words for people, translated: "每15分钟", "每天 01:30", "每月1日 06:00"."""
+    if schedule is None:
+        return gettext("仅手动运行（或由其他任务启动）")
+    if isinstance(schedule, timedelta):
+        seconds = int(schedule.total_seconds())
+        if seconds % 86400 == 0:
+            return gettext("每%(n)d天") % {"n": seconds // 86400} if seconds > 86400 else gettext("每天")
+        if seconds % 3600 == 0:
+            return gettext("每%(n)d小时") % {"n": seconds // 3600} if seconds > 3600 else gettext("每小时")
+        if seconds % 60 == 0:
+            return gettext("每%(n)d分钟") % {"n": seconds // 60} if seconds > 60 else gettext("每分钟")
+        return gettext("每%(n)d秒") % {"n": seconds}
+    sched: Any = schedule
+    minutes, hours = sorted(sched.minute), sorted(sched.hour)
+    every_dom, every_month, every_dow = (
+        len(sched.day_of_month) == 31,
+        len(sched.month_of_year) == 12,
+        len(sched.day_of_week) == 7,
+    )
+    if len(minutes) == 1 and len(hours) == 1 and every_month:
+        at = f"{hours[0]:02d}:{minutes[0]:02d}"
+        if every_dom and every_dow:
+            return gettext("每天 %(at)s") % {"at": at}
+        if every_dow:
+            days = "、".join(str(d) for d in sorted(sched.day_of_month))
+            return gettext("每月%(days)s日 %(at)s") % {"days": days, "at": at}
+        if every_dom:
+            names = [
+                gettext("周日"),
+                gettext("周一"),
+                gettext("周二"),
+                gettext("周三"),
+                gettext("周四"),
+                gettext("周五"),
+                gettext("周六"),
+            ]
+            days = "、".join(names[d] for d in sorted(sched.day_of_week))
+            return gettext("每%(days)s %(at)s") % {"days": days, "at": at}
+    return describe_schedule(schedule)
 
 
 # ---- the shared app's own jobs ----------------------------------------------------------------------

@@ -102,6 +102,9 @@ class JobRun(models.Model):
         verbose_name = _("定时任务运行记录")
         verbose_name_plural = _("定时任务运行记录")
         ordering = ["-started_at"]
+        permissions = [
+            ("run_job", _("立即运行定时任务"))
+        ]  # the ops page's "run now" (common.views.ops_job_run)
         indexes = [models.Index(fields=["job", "-started_at"], name="common_jobrun_job_started")]
 
     def __str__(self) -> str:

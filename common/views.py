@@ -1,13 +1,21 @@
 import logging
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.db import DatabaseError, transaction
-from django.http import HttpRequest, JsonResponse
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from offices.roles import Role
 
 from .health import health_report, public_report
+from .jobs import jobs_health, registered_jobs, run_job
+from .models import JobRun
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +48,59 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if not may_read_health_detail(request):
         report = public_report(report)
     return JsonResponse(report, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+# ---- the ops page: every job, its schedule, its last runs, "run now" --------------------------------------
+RUNS_SHOWN = 5
+
+
+@login_required
+@permission_required("common.view_jobrun", raise_exception=True)
+@require_GET
+def ops_jobs(request: HttpRequest) -> HttpResponse:
+    """Every job of the registry with its schedule in words, its last runs (start, end, duration, counts,
+    errors, who started it) and a "run now" button for ops; failed and late jobs flagged first."""
+    health = jobs_health()
+    runs = (
+        JobRun.objects.annotate(
+            row=Window(RowNumber(), partition_by=[F("job")], order_by=F("started_at").desc())
+        )
+        .filter(row__lte=RUNS_SHOWN)
+        .select_related("triggered_by")
+        .order_by("job", "-started_at")
+    )
+    by_job: dict[str, list[JobRun]] = {}
+    for run in runs:
+        by_job.setdefault(run.job, []).append(run)
+    health.sort(key=lambda h: (h.ok, h.job.name))
+    rows = [{"health": h, "runs": by_job.get(h.job.name, [])} for h in health]
+    context = {
+        "rows": rows,
+        "flagged": [h for h in health if not h.ok],
+        "can_run": request.user.has_perm("common.run_job"),
+    }
+    return render(request, "common/ops_jobs.html", context)
+
+
+@login_required
+@permission_required("common.run_job", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+@transaction.non_atomic_requests
+def ops_job_run(request: HttpRequest, name: str) -> HttpResponse:
+    """ "Run now": GET asks for confirmation, POST runs the job here and now, recorded as this user's run (the same
+    ``run_job`` as ``manage.py run_job NAME --user``; its lock still keeps it single)."""
+    declared = registered_jobs().get(name)
+    if declared is None:
+        raise Http404
+    if request.method == "GET":
+        return render(request, "common/ops_job_confirm.html", {"job": declared})
+    run = run_job(name, trigger=JobRun.Trigger.USER, user=request.user)
+    if run is None:
+        messages.success(request, _("任务 %(job)s 已运行") % {"job": name})
+    elif run.status == JobRun.Status.SKIPPED:
+        messages.warning(request, _("任务 %(job)s 正在运行中，本次未重复启动") % {"job": name})
+    elif run.status == JobRun.Status.FAILED:
+        messages.error(request, _("任务 %(job)s 运行失败，错误已记录") % {"job": name})
+    else:
+        messages.success(request, _("任务 %(job)s 已运行完成") % {"job": name})
+    return redirect("ops_jobs")

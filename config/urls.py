@@ -30,5 +30,8 @@ urlpatterns = [
     path("", include("followup.urls")),
     path("", include("deregistration.urls")),
     path("", include("unemployment_stats.urls")),
+    path("", include("deadlines.urls")),
+    path("ops/jobs/", common_views.ops_jobs, name="ops_jobs"),
+    path("ops/jobs/<str:name>/run", common_views.ops_job_run, name="ops_job_run"),
     path("apply/", include("registration.urls_public")),
 ]

@@ -91,6 +91,8 @@ class Exit(TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+"
     )
     proposed_at = models.DateTimeField(_("经办时间"))
+    # A proposal (31/32/90) is decided within 3 working days (deregistration.clocks); empty for simple exits.
+    approval_due_at = models.DateTimeField(_("审批时限"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("审批人"),
@@ -189,6 +191,12 @@ class Exit(TimeStampedModel):
             ),
             # selectors.exits_filtered: the exits list of a region by deregistration date, newest first.
             models.Index(fields=["region", "-deregistered_on"], name="deregistration_exit_list"),
+            # deregistration.clocks / the escalation sweep: proposals waiting for a supervisor by due time.
+            models.Index(
+                fields=["approval_due_at"],
+                condition=Q(status=ExitStatus.PROPOSED),
+                name="dereg_exit_approval_due",
+            ),
             # The daily upload (next stage) reads the effective exits by the day they took effect.
             models.Index(
                 fields=["effective_on"],

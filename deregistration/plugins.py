@@ -11,7 +11,7 @@ stage reads the exits list (masked xlsx); supervisors also export it with full n
 from django.utils.translation import gettext_lazy as _
 
 from offices.roles import Role
-from portal.plugins import NavItem, Plugin
+from portal.plugins import Clock, NavItem, Plugin
 
 plugin = Plugin(
     nav=[
@@ -48,6 +48,22 @@ plugin = Plugin(
         Role.OPS: ["deregistration.view_exitproposal", "deregistration.add_exitproposal"],  # the imports
     },
     list_badges=["deregistration.selectors.registration_badges"],
+    clocks=[
+        Clock(
+            name="deregistration.approval",
+            label=_("注销审批"),
+            rule=_("提出后3个工作日内由主管审批（本系统规定）"),
+            items="deregistration.clocks.waiting_for_approval",
+            due="approval_due_at",
+            region="region",
+            office="registration__office",
+            row="deregistration.clocks.exit_row",
+            history="deregistration.clocks.all_with_approval",
+            done="decided_at",
+            list_url="deregistration:approvals",
+            perm="deregistration.view_exit",
+        )
+    ],
     timeline_providers=["deregistration.selectors.deregistration_timeline"],
     person_sections=["deregistration.selectors.person_section"],
     progress_providers=["deregistration.selectors.public_exit"],

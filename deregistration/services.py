@@ -39,7 +39,9 @@ from offices.roles import Role
 from offices.scoping import can_see_region
 from registration.models import Registration
 from registration.services import registration_end, registration_reopen, require_handler_name
+from workdays.calendar import CalendarNotLoaded, deadline_at
 
+from .clocks import APPROVAL_WORKDAYS
 from .models import (
     PROPOSAL_CODES,
     SERIAL_PREFIX,
@@ -197,6 +199,15 @@ def exit_propose(
     person = registration.person
     id_number = registration.application.typed_id_number if registration.application else person.id_number
     effective = code not in NEEDS_APPROVAL
+    proposed_at = timezone.now()
+    approval_due_at = None
+    if (
+        not effective
+    ):  # a supervisor decides within 3 working days (deregistration.clocks: this system's rule)
+        try:
+            approval_due_at = deadline_at(proposed_at, APPROVAL_WORKDAYS)
+        except CalendarNotLoaded as exc:
+            raise ValidationError(str(exc), code="calendar") from exc
     if effective:
         registration_end(registration=registration, ended_on=deregistered_on)
     try:
@@ -210,7 +221,8 @@ def exit_propose(
                 remark=remark,
                 further_checks=further_checks,
                 proposed_by=user,
-                proposed_at=timezone.now(),
+                proposed_at=proposed_at,
+                approval_due_at=approval_due_at,
                 region_code=ministry_region_code(registration.region),
                 serial=next_number(SERIAL_PREFIX, SERIAL_SEQUENCE),
                 handler_name=user.handler_name,

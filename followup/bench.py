@@ -71,6 +71,15 @@ def seed_cases() -> None:
         cursor.execute("ANALYZE followup_case")
 
 
+def prepare() -> None:
+    """The stage's data at scale for scenarios that read it (``bench_data`` in plugins.py): the follow-up cases and
+    this month's follow-ups, once (untimed)."""
+    seed_cases()
+    month = timezone.localdate().replace(day=1)
+    if not MonthlyFollowUp.objects.filter(month=month).exists():
+        followup_open_month(month.year, month.month)
+
+
 def _active_registrations() -> int:
     count = Registration.objects.filter(status=Registration.Status.ACTIVE).count()
     if not count:

@@ -415,6 +415,12 @@ class MonthlyFollowUp(TimeStampedModel):
         indexes = [
             # followup.selectors.monthly_followups / home panel: a month's follow-ups of a region, open first.
             models.Index(fields=["month", "status"], name="followup_monthly_month_status"),
+            # followup.clocks / the dashboard and the escalation sweep: open follow-ups by due day.
+            models.Index(
+                fields=["due_on"],
+                condition=models.Q(status=FollowUpStatus.OPEN),
+                name="followup_monthly_open_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -36,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.OPS: [
         "common.view_jobrun",
+        "common.run_job",
         "offices.view_office",
         "offices.view_region",
         "workdays.view_calendarday",

@@ -20,6 +20,8 @@ what it adds to the shared pages, and the site shell reads the declarations of e
   of those roles); ``ops_tool`` entries are also listed on the ops card of the home page.
 - **role_permissions**: ``"app_label.codename"`` per role. The shell syncs them into the role groups after
   every ``migrate`` (together with the shared apps' own, ``offices.roles.ROLE_PERMISSIONS``).
+- **bench_data**: ``() -> None``, the stage's data at benchmark scale beyond ``seed_scale`` (idempotent; the
+  deadline scenarios call every stage's before timing).
 - **home_panels**, **timeline_providers**, **demo_data**: dotted paths, imported on first use so that a
   plugins module stays cheap to import and free of import cycles.
 - **person_sections**: ``(request, person) -> (template, context) | None``, a section of the person page.
@@ -27,6 +29,10 @@ what it adds to the shared pages, and the site shell reads the declarations of e
   lists of registrations and people (e.g. "an exit proposal waits"), one call per list, within the user's scope.
 - **progress_providers**: ``(registration) -> list`` of items with ``on`` (a date), ``name`` and ``detail``: what
   the applicant's online progress page shows of the service they got (notice 六 "服务提供"; nothing internal).
+- **clocks**: every item of the stage that has a deadline (``Clock``): where its open items are, which field
+  holds the due time, who is responsible, which region and office it belongs to. The supervisors' dashboard, the
+  escalation sweep, the alerts and the exports read only these declarations (``clocks()``); the state of an
+  item (on time / due soon / due today / overdue) is ``common.urgency``'s.
 
 Periodic jobs are declared in ``<app>/jobs.py`` (``common.jobs.job``) and benchmark scenarios in
 ``<app>/bench.py``; everything else a stage adds to the shared pages is declared here. Declarations are read
@@ -78,6 +84,72 @@ class Badge:
 
 
 @dataclass(frozen=True)
+class ClockRow:
+    """One clocked item as the dashboard lists and exports it: its number, the person's name, the ID number
+    *masked* (``common.privacy``), the page of the item and a short detail. Never a full ID number."""
+
+    number: str
+    name: str
+    id_number: str
+    url: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A deadline a stage keeps (notice 三/四): declared once in the stage's ``plugins.py``::
+
+        Clock(
+            name="registration.decision",          # stable: alerts refer to it
+            label=_("申请办结（3个工作日）"),
+            items="registration.clocks.pending_applications",   # () -> QuerySet of the open items, unscoped
+            due="due_at",                          # DateTimeField or DateField (may follow relations)
+            region="region", office="office",      # paths to the Region and Office (scoping, tables)
+            responsible="received_by",             # path to the responsible user ("": the supervisors)
+            row="registration.clocks.application_row",          # (item) -> ClockRow
+            select=("person", "office"),           # select_related for a page of rows
+            history="registration.clocks.all_applications",     # () -> every item ever clocked (on-time rates)
+            done="decided_at",                     # when an item was done
+            list_url="registration:worklist",      # the stage's own worklist (?due=overdue&office=ID)
+            perm="registration.view_application",  # who may see the items
+        )
+
+    The dashboard scopes ``items()`` to the user's region through ``region`` (``offices.scoping``), counts it
+    by ``common.urgency`` over ``due`` and lists it with ``row``. The due field needs an index matching the
+    open items (a partial index): the sweep and the dashboard read it by due time.
+    """
+
+    name: str
+    label: str | Promise
+    items: str
+    due: str
+    region: str
+    office: str
+    row: str
+    responsible: str = ""
+    select: tuple[str, ...] = ()
+    history: str = ""
+    done: str = ""
+    list_url: str = ""
+    perm: str = ""
+    rule: str | Promise = ""  # the due rule in words, shown on the dashboard
+
+    def open_items(self) -> Any:
+        """The open items (every region); callers scope them."""
+        return import_string(self.items)()
+
+    def all_items(self) -> Any:
+        """Every item ever clocked, open and done (for on-time rates); None when the stage keeps no history."""
+        return import_string(self.history)() if self.history else None
+
+    def row_of(self, item: Any) -> ClockRow:
+        return import_string(self.row)(item)
+
+    def visible_to(self, user) -> bool:
+        return not self.perm or user.has_perm(self.perm)
+
+
+@dataclass(frozen=True)
 class Plugin:
     """What one stage adds to the shared pages (see the module docstring)."""
 
@@ -88,7 +160,11 @@ class Plugin:
     person_sections: Iterable[str] = ()
     progress_providers: Iterable[str] = ()
     list_badges: Iterable[str] = ()
+    clocks: Iterable[Clock] = ()
     demo_data: str | None = None
+    bench_data: str | None = (
+        None  # () -> None: the stage's data at scale for `make bench` (idempotent, untimed)
+    )
     app_label: str = ""  # filled in by discovery
 
 
@@ -112,7 +188,9 @@ def plugins() -> tuple[Plugin, ...]:
                 person_sections=tuple(plugin.person_sections),
                 progress_providers=tuple(plugin.progress_providers),
                 list_badges=tuple(plugin.list_badges),
+                clocks=tuple(plugin.clocks),
                 demo_data=plugin.demo_data,
+                bench_data=plugin.bench_data,
                 app_label=config.label,
             )
         )
@@ -171,6 +249,17 @@ def list_badges(request: HttpRequest, registration_ids: Iterable[int]) -> dict[i
     return merged
 
 
+def clocks() -> dict[str, Clock]:
+    """Every stage's clocks by name, in INSTALLED_APPS order; a name declared twice is an error."""
+    found: dict[str, Clock] = {}
+    for plugin in plugins():
+        for clock in plugin.clocks:
+            if clock.name in found:
+                raise ValueError(f"clock {clock.name!r} declared twice")
+            found[clock.name] = clock
+    return found
+
+
 def render_sections(
     providers: Iterable[Callable[..., tuple[str, dict] | None]], request: HttpRequest, *args
 ) -> list[str]:
@@ -182,6 +271,12 @@ def render_sections(
         if (section := provider(request, *args)) is not None
         for template, context in [section]
     ]
+
+
+def bench_loaders() -> list[Callable[[], Any]]:
+    """Each stage's bench data preparation (``bench_data``), in INSTALLED_APPS order: scenarios that read several
+    stages (the deadline dashboard) call them all, untimed."""
+    return [import_string(plugin.bench_data) for plugin in plugins() if plugin.bench_data]
 
 
 def demo_loaders() -> list[tuple[str, Callable[[], int]]]:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,7 +20,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each role's start page: who and where I am, then the panels of every stage for me."""
     user = request.user
     office = user.office
-    context = {
+    context: dict[str, Any] = {
         "office": office,
         "region": office.region if office else None,
         "is_caseworker": user.has_role(Role.CASEWORKER),
@@ -26,5 +28,10 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "is_ops": user.has_role(Role.OPS),
         "is_administrator": user.has_role(Role.ADMINISTRATOR),
         "stage_panels": panels_for(request),
+        "job_flags": [],
     }
+    if context["is_ops"]:  # a job that failed or did not run when due (common.jobs.jobs_health)
+        from common.jobs import jobs_health
+
+        context["job_flags"] = [h for h in jobs_health() if not h.ok]
     return render(request, "portal/home.html", context)

@@ -459,6 +459,12 @@ class Application(TimeStampedModel):
                 condition=models.Q(status=ApplicationStatus.PENDING),
                 name="registration_app_worklist",
             ),
+            # registration.clocks / the dashboard and the escalation sweep: pending applications by due time.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status=ApplicationStatus.PENDING),
+                name="registration_app_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ panel on the home page, its part of the person timeline and its demo data."""
 from django.utils.translation import gettext_lazy as _
 
 from offices.roles import Role
-from portal.plugins import NavItem, Plugin
+from portal.plugins import Clock, NavItem, Plugin
 
 VIEW = [
     "registration.view_person",
@@ -40,6 +40,24 @@ plugin = Plugin(
         Role.OPS: ["registration.view_importbatch", "registration.add_importbatch"],
         Role.ADMINISTRATOR: ["registration.view_idreveal"],
     },
+    clocks=[
+        Clock(
+            name="registration.decision",
+            label=_("申请办结"),
+            rule=_("提交后3个工作日内办结（通知三）"),
+            items="registration.clocks.pending_applications",
+            due="due_at",
+            region="region",
+            office="office",
+            responsible="received_by",
+            row="registration.clocks.application_row",
+            select=("person", "office"),
+            history="registration.clocks.decided_or_pending",
+            done="decided_at",
+            list_url="registration:worklist",
+            perm="registration.view_application",
+        )
+    ],
     home_panels=["registration.home.intake_panel"],
     timeline_providers=["registration.selectors.intake_timeline"],
     demo_data="registration.demo.load_demo_people",

@@ -100,6 +100,27 @@ def last_workday_of_month(year: int, month: int) -> date:
     return last
 
 
+def workdays_before(day: date, n: int) -> date:
+    """The Nth working day before ``day`` (``day`` itself not counted): the inverse of ``add_workdays`` for
+    thresholds. An event on a date before it has its N-working-day deadline passed by ``day``:
+    ``add_workdays(d, n) < day`` exactly when ``d < workdays_before(day, n)``. Raises CalendarNotLoaded when the
+    stretch is not all in the calendar."""
+    if n < 1:
+        raise ValueError("n must be >= 1")
+    days = list(
+        CalendarDay.objects.filter(date__lt=day, is_workday=True)
+        .order_by("-date")
+        .values_list("date", flat=True)[n - 1 : n]
+    )
+    if not days:
+        first = CalendarDay.objects.order_by("date").values_list("date", flat=True).first()
+        raise CalendarNotLoaded(min(day, first) - timedelta(days=1) if first else day)
+    answer = days[0]
+    if CalendarDay.objects.filter(date__gte=answer, date__lt=day).count() != (day - answer).days:
+        raise CalendarNotLoaded(_first_missing_day(answer, day - timedelta(days=1)))
+    return answer
+
+
 def workdays_between(start: date, end: date) -> int:
     """Working days in (start, end]: how many working days have passed since ``start`` by ``end``."""
     if end <= start:

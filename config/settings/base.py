@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "deregistration",
     "unemployment_stats",
     "national_sync",
+    # deadlines across the stages (reads every stage's clocks; names none): dashboard, sweep, alerts
+    "deadlines",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "deadlines.context_processors.alerts",
             ],
         },
     }
@@ -190,6 +193,24 @@ CELERY_BEAT_SCHEDULER = "common.beat:RegistryScheduler"
 # ---- notifications ------------------------------------------------------------------------------
 # Dotted path of the SMS backend (an object with send(phone, text) raising common.notifications.SmsError).
 SMS_BACKEND = env("SMS_BACKEND", default="common.notifications.LoggingSmsBackend")
+
+# ---- deadlines (deadlines app: dashboard, escalation sweep, alerts) ----------------------------------
+# Working days ahead an item counts as "due soon" (common.urgency): due-soon alerts, the dashboard's column.
+DUE_SOON_WORKDAYS = env.int("DUE_SOON_WORKDAYS", default=2)
+# Working days overdue after which the city's supervisors are alerted (escalation).
+ALERTS_ESCALATE_AFTER_WORKDAYS = env.int("ALERTS_ESCALATE_AFTER_WORKDAYS", default=2)
+# Send each person's daily digest of alerts by e-mail (Django's mail settings below); the inbox works without.
+ALERTS_EMAIL = env.bool("ALERTS_EMAIL", default=False)
+# The site's address for the links in the digest e-mails, e.g. https://registration.example.gov.cn
+ALERTS_SITE_URL = env("ALERTS_SITE_URL", default="")
+# Mail: the console backend prints mails (development); production sets an SMTP server.
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
 # ---- registration ------------------------------------------------------------------------------
 # The province this deployment serves (六: 省级集中), e.g. "410000"; empty = the province of its offices.

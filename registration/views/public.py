@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from common.forms import add_service_errors
 from common.ratelimit import within_hourly_limit
+from common.urgency import urgency
 from portal.plugins import progress_providers
 from workdays.calendar import SHANGHAI
 
@@ -197,7 +198,8 @@ def _progress(application: Application) -> dict:
         "submitted": cn_datetime(application.submitted_at),
         "due_date": cn_date(application.due_at),
         "office": office,
-        "overdue": application.status == Application.Status.PENDING and application.due_at < now,
+        "overdue": application.status == Application.Status.PENDING
+        and urgency(application.due_at, now).overdue,
     }
     if application.decided_at:
         result["decided"] = cn_datetime(application.decided_at)

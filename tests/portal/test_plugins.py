@@ -23,7 +23,7 @@ from registration.services import PersonData, person_save
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = ("registration", "followup", "deregistration", "national_sync", "unemployment_stats")
-SHARED = ("common", "offices", "workdays", "codes", "portal")
+SHARED = ("common", "offices", "workdays", "codes", "portal", "deadlines")
 
 
 def stage_references(app: str) -> list[str]:

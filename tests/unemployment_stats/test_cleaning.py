@@ -87,10 +87,20 @@ def test_it_flags_a_pension_or_death_proposed_by_the_deregistration_imports_unti
     a = registration(person("庚", born=date(1975, 2, 1)), ops_jiaozuo, on=date(2026, 9, 1))
     b = registration(person("辛", born=date(1976, 2, 1)), ops_jiaozuo, on=date(2026, 9, 1))
     pension = ExitProposal.objects.create(
-        registration=a, region=a.region, code="21", source="pension", event_on=date(2026, 10, 1), evidence="社保核定"
+        registration=a,
+        region=a.region,
+        code="21",
+        source="pension",
+        event_on=date(2026, 10, 1),
+        evidence="社保核定",
     )
     ExitProposal.objects.create(
-        registration=b, region=b.region, code="26", source="death", event_on=date(2026, 10, 2), evidence="民政"
+        registration=b,
+        region=b.region,
+        code="26",
+        source="death",
+        event_on=date(2026, 10, 2),
+        evidence="民政",
     )
     assert "pension" in kinds_of(supervisor_jiaozuo, a.number)
     assert "deceased" in kinds_of(supervisor_jiaozuo, b.number)

@@ -1,0 +1,3 @@
+from zoneinfo import ZoneInfo
+
+SH = ZoneInfo("Asia/Shanghai")
