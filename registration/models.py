@@ -823,6 +823,7 @@ class IdReveal(models.Model):
         PERSON_PAGE = "person_page", _("人员页面")
         COMMITMENT_LETTER = "commitment_letter", _("告知承诺书")
         DIBAO_EXPORT = "dibao_export", _("低保转介导出")
+        UPLOAD_EXPORT = "upload_export", _("部级平台上传数据导出")
 
     person = models.ForeignKey(Person, verbose_name=_("劳动者"), on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(

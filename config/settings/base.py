@@ -223,8 +223,8 @@ NATIONAL_SYNC_READ_TIMEOUT = env.float("NATIONAL_SYNC_READ_TIMEOUT", default=30.
 NATIONAL_SYNC_MAX_ATTEMPTS = env.int("NATIONAL_SYNC_MAX_ATTEMPTS", default=4)
 NATIONAL_SYNC_BACKOFF_SECONDS = env.float("NATIONAL_SYNC_BACKOFF_SECONDS", default=1.0)
 NATIONAL_SYNC_BATCH_SIZE = env.int("NATIONAL_SYNC_BATCH_SIZE", default=500)
-# A record left "sending" longer than this (a worker killed mid-batch) goes back to pending.
-NATIONAL_SYNC_STALE_SENDING_MINUTES = env.int("NATIONAL_SYNC_STALE_SENDING_MINUTES", default=15)
+# When the platform cannot be reached, the upload job runs again after this many minutes (0 = next day only).
+NATIONAL_SYNC_RETRY_MINUTES = env.int("NATIONAL_SYNC_RETRY_MINUTES", default=30)
 
 # ---- security defaults (production.py tightens further) ----------------------------------------
 SESSION_COOKIE_HTTPONLY = True
