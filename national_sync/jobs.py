@@ -27,15 +27,15 @@ class UploadOptions:
     backfill_since: date | None = None
 
 
-upload_options: contextvars.ContextVar[UploadOptions] = contextvars.ContextVar(
-    "upload_options", default=UploadOptions()
+upload_options: contextvars.ContextVar[UploadOptions | None] = contextvars.ContextVar(
+    "upload_options", default=None
 )
 
 
 @job(UPLOAD_EXITS, schedule=crontab(hour=1, minute=30))
 def upload_exits_job() -> dict:
     """Send the exits not yet acknowledged to the ministry collaboration platform (失业登记退出信息上传)."""
-    options = upload_options.get()
+    options = upload_options.get() or UploadOptions()
     counts = upload_exits(only_day=options.only_day, backfill_since=options.backfill_since)
     retry = settings.NATIONAL_SYNC_RETRY_MINUTES
     if counts.get("platform_error") and retry > 0:
