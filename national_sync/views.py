@@ -96,7 +96,7 @@ def run_now(request: AuthenticatedHttpRequest) -> HttpResponse:
 def export_day(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DayForm(request.GET)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(_url())
     day: date = form.cleaned_data["day"]
     content = exit_records_xlsx(selectors.day_records(request.user, day), user=request.user)
