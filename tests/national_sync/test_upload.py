@@ -248,3 +248,21 @@ def test_an_exit_sent_to_the_platform_cannot_be_cancelled(status, caseworker_jie
         cancel(exit, caseworker_jiefang)
     assert exc.value.messages == [str(NOT_CANCELLABLE)]
     assert ExitUpload.objects.get().status == status
+
+
+def test_an_exit_whose_record_was_sent_without_an_answer_cannot_be_cancelled(caseworker_jiefang, simulator):
+    (exit,) = effective_exits(caseworker_jiefang, 1)
+    simulator.arm(fail=[{"status": 503}] * 4)  # the platform may or may not have taken it
+    upload_exits()
+    upload = ExitUpload.objects.get()
+    assert (upload.status, upload.attempts) == (ExitUpload.Status.PENDING, 1)
+    with pytest.raises(ValidationError):
+        cancel(exit, caseworker_jiefang)
+
+
+def test_an_exit_whose_record_the_platform_rejected_may_be_cancelled(caseworker_jiefang, simulator):
+    (exit,) = effective_exits(caseworker_jiefang, 1)
+    simulator.arm(reject={exit.serial: "退回"})
+    upload_exits()
+    cancel(exit, caseworker_jiefang)
+    assert ExitUpload.objects.get().status == ExitUpload.Status.WITHDRAWN
