@@ -48,7 +48,7 @@ from offices.scoping import can_see_region
 
 from .models import SENT_STATES, ExitUpload
 from .records import build_record, errors_as_data, validate_record
-from .transport import PlatformError, RecordResult, Transport, get_transport
+from .transport import NotConfigured, PlatformError, RecordResult, Transport, get_transport
 
 OPEN_LOOKBACK_DAYS = 3  # the scan re-reads exits effective this many days before the newest one opened
 MAX_FAILED_BATCHES = 3  # a run stops after this many batches in a row the platform refused as a whole
@@ -280,6 +280,12 @@ def upload_exits(
             skip.update(batch.uploads.values())  # not again in this run
             counts["failed_batches"] += 1
             result["platform_error"] = str(exc)[:300]
+            if isinstance(exc, NotConfigured):  # nothing left this machine: not an attempt
+                ExitUpload.objects.filter(pk__in=list(batch.uploads.values())).update(
+                    attempts=F("attempts") - 1
+                )
+                result["not_configured"] = True
+                break
             failed_in_a_row += 1
             if exc.transient or failed_in_a_row >= MAX_FAILED_BATCHES:
                 break

@@ -266,3 +266,28 @@ def test_an_exit_whose_record_the_platform_rejected_may_be_cancelled(caseworker_
     upload_exits()
     cancel(exit, caseworker_jiefang)
     assert ExitUpload.objects.get().status == ExitUpload.Status.WITHDRAWN
+
+
+def test_without_a_configured_platform_nothing_is_sent_and_the_run_says_so(caseworker_jiefang, settings):
+    settings.NATIONAL_SYNC_BASE_URL = ""
+    effective_exits(caseworker_jiefang, 1)
+    counts = upload_exits()
+    assert counts["not_configured"] is True and "NATIONAL_SYNC_BASE_URL" in counts["platform_error"]
+    upload = ExitUpload.objects.get()
+    assert upload.status == ExitUpload.Status.PENDING and upload.attempts == 0
+
+
+def test_the_job_schedules_one_retry_when_the_platform_is_down(caseworker_jiefang, simulator, settings):
+    from django.core.cache import cache
+
+    from common.jobs import run_job
+    from national_sync.jobs import RETRY_KEY, UPLOAD_EXITS
+
+    cache.delete(RETRY_KEY)
+    effective_exits(caseworker_jiefang, 1)
+    simulator.arm(fail=[{"status": 503}] * 8)
+    first = run_job(UPLOAD_EXITS)
+    second = run_job(UPLOAD_EXITS)
+    assert first is not None and first.counts["retry_in_minutes"] == 30
+    assert second is not None and "retry_in_minutes" not in second.counts  # one retry pending at a time
+    cache.delete(RETRY_KEY)
