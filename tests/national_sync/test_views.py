@@ -227,3 +227,13 @@ def test_the_list_costs_the_same_queries_for_one_row_and_for_many(client, ops_ji
         page = client.get(DASHBOARD).content.decode()
     assert page.count('id="upload-') == 5
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_the_persons_timeline_says_when_the_platform_received_the_exit(client, caseworker_jiefang, simulator):
+    (exit,) = effective_exits(caseworker_jiefang, 1)
+    upload_exits()
+    receipt = ExitUpload.objects.get().receipt
+    person = exit.registration.person
+    page = login(client, caseworker_jiefang).get(reverse("registration:person_detail", args=[person.code]))
+    text = page.content.decode()
+    assert "注销信息已上传部级业务协同平台" in text and receipt in text
