@@ -3,6 +3,8 @@ acknowledged exactly once whatever fails, invalid records never sent, rejected o
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -291,3 +293,18 @@ def test_the_job_schedules_one_retry_when_the_platform_is_down(caseworker_jiefan
     assert first is not None and first.counts["retry_in_minutes"] == 30
     assert second is not None and "retry_in_minutes" not in second.counts  # one retry pending at a time
     cache.delete(RETRY_KEY)
+
+
+def test_imported_ended_registrations_have_no_exit_and_are_never_sent(
+    ops_jiaozuo, office_jiefang, caseworker_jiefang, simulator
+):
+    from registration.models import Registration
+    from tests.registration.test_registration_import import import_rows, row
+
+    import_rows(ops_jiaozuo, row(1, 状态="已注销", 注销日期="2026-06-30", 注销原因代码="11"))
+    assert Registration.objects.filter(status=Registration.Status.ENDED).count() == 1
+    (exit,) = effective_exits(caseworker_jiefang, 1)
+    counts = upload_exits(backfill_since=date(2000, 1, 1))
+    assert (counts["opened"], counts["acknowledged"]) == (1, 1)
+    assert list(ExitUpload.objects.values_list("exit_id", flat=True)) == [exit.pk]
+    assert simulator.received() == 1
