@@ -67,7 +67,7 @@ def _make_exits(days: list) -> None:
         raise SkipScenario(f"needs {RECORDS * len(days)} registrations: make bench PEOPLE=100000 or more")
     now = timezone.now()
     fields = [f for f in Exit._meta.concrete_fields if not f.primary_key]
-    columns = [f.column for f in fields]
+    columns = [str(f.column) for f in fields]
     defaults = {f.column: f.get_db_prep_save(f.get_default(), connection) for f in fields}
     values = []
     for n, (pk, region, name, id_type, id_number, ssn) in enumerate(rows):
