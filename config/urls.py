@@ -33,5 +33,6 @@ urlpatterns = [
     path("", include("deadlines.urls")),
     path("ops/jobs/", common_views.ops_jobs, name="ops_jobs"),
     path("ops/jobs/<str:name>/run", common_views.ops_job_run, name="ops_job_run"),
+    path("", include("national_sync.urls")),
     path("apply/", include("registration.urls_public")),
 ]

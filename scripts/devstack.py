@@ -218,6 +218,20 @@ def cmd_run() -> int:
         os.environ["REDIS_URL"] = stack.ensure_redis(int(os.environ.get("REDIS_PORT", "6380")))
         manage("migrate", "--no-input")
         manage("seed_demo")
+        # The ministry platform simulator (docs/ministry-protocol.md); the app is pointed at it unless
+        # NATIONAL_SYNC_BASE_URL names a real platform.
+        if not os.environ.get("NATIONAL_SYNC_BASE_URL"):
+            sim_port = int(os.environ.get("SIMULATOR_PORT", "8765"))
+            if not port_is_free(sim_port):
+                sys.exit(f"[devstack] port {sim_port} for the simulator is taken; set SIMULATOR_PORT")
+            os.environ["NATIONAL_SYNC_BASE_URL"] = f"http://127.0.0.1:{sim_port}/api/v1"
+            os.environ.setdefault("NATIONAL_SYNC_APP_ID", "410000-dev")
+            os.environ.setdefault("NATIONAL_SYNC_APP_SECRET", "dev-only-simulator-secret")
+            stack.spawn(
+                "simul",
+                [PYTHON, "manage.py", "run_ministry_simulator", "--port", str(sim_port)],
+            )
+            log(f"ministry simulator: http://127.0.0.1:{sim_port}/")
         web = [
             str(BIN / "gunicorn"),
             "config.wsgi:application",

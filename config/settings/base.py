@@ -224,6 +224,29 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Online application submissions per client address per hour (each one says whether a document has a case).
 ONLINE_APPLICATION_LIMIT_PER_HOUR = env.int("ONLINE_APPLICATION_LIMIT_PER_HOUR", default=30)
 
+# ---- national_sync: the ministry collaboration platform (docs/ministry-protocol.md) -------------
+# The adapter: dotted path of a class implementing national_sync.transport.Transport (a province's own
+# transport replaces the HTTP/JSON client here).
+NATIONAL_SYNC_TRANSPORT = env("NATIONAL_SYNC_TRANSPORT", default="national_sync.transport.HttpTransport")
+# Base URL of the platform's API (…/api/v1); empty = not configured (the upload job records that and sends nothing).
+NATIONAL_SYNC_BASE_URL = env("NATIONAL_SYNC_BASE_URL", default="")
+NATIONAL_SYNC_APP_ID = env("NATIONAL_SYNC_APP_ID", default="")
+NATIONAL_SYNC_APP_SECRET = (
+    Path(env("NATIONAL_SYNC_APP_SECRET_FILE")).read_text().strip()
+    if env("NATIONAL_SYNC_APP_SECRET_FILE", default="")
+    else env("NATIONAL_SYNC_APP_SECRET", default="")
+)
+# PEM bundle of the CA(s) that signed the platform's TLS certificate; empty = the system's CAs.
+NATIONAL_SYNC_CA_BUNDLE = env("NATIONAL_SYNC_CA_BUNDLE", default="")
+NATIONAL_SYNC_CONNECT_TIMEOUT = env.float("NATIONAL_SYNC_CONNECT_TIMEOUT", default=5.0)
+NATIONAL_SYNC_READ_TIMEOUT = env.float("NATIONAL_SYNC_READ_TIMEOUT", default=30.0)
+# Attempts per request on a timeout, a connection error, 429, 502, 503 or 504, with exponential backoff.
+NATIONAL_SYNC_MAX_ATTEMPTS = env.int("NATIONAL_SYNC_MAX_ATTEMPTS", default=4)
+NATIONAL_SYNC_BACKOFF_SECONDS = env.float("NATIONAL_SYNC_BACKOFF_SECONDS", default=1.0)
+NATIONAL_SYNC_BATCH_SIZE = env.int("NATIONAL_SYNC_BATCH_SIZE", default=500)
+# When the platform cannot be reached, the upload job runs again after this many minutes (0 = next day only).
+NATIONAL_SYNC_RETRY_MINUTES = env.int("NATIONAL_SYNC_RETRY_MINUTES", default=30)
+
 # ---- security defaults (production.py tightens further) ----------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -1,0 +1,27 @@
+"""How the national sync plugs into the site shell (portal.plugins): the ops page of the daily upload to the
+ministry platform (queues, runs, health, resend, the day's xlsx for a manual upload)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from offices.roles import Role
+from portal.plugins import NavItem, Plugin
+
+plugin = Plugin(
+    nav=[
+        NavItem(
+            _("部级平台上传"),
+            "national_sync:dashboard",
+            perm="national_sync.view_exitupload",
+            roles=(Role.OPS,),
+            ops_tool=True,
+        ),
+    ],
+    timeline_providers=["national_sync.selectors.upload_timeline"],
+    role_permissions={
+        Role.OPS: [
+            "national_sync.view_exitupload",
+            "national_sync.change_exitupload",
+            "national_sync.export_exitupload",
+        ],
+    },
+)

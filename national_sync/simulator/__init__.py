@@ -1,0 +1,13 @@
+"""A simulator of the ministry platforms speaking docs/ministry-protocol.md, for `make run`, the tests and the
+bench: a real HTTP server on loopback (``manage.py run_ministry_simulator --port N``).
+
+- ``core``: the server, the router, the signature check, the fault injection, the control endpoint, the HTML page
+  and ``JsonlStore`` (what it received, in files of its own under ``--data-dir``).
+- One module per exchange registers its endpoints, stores and page section with ``register(sim)``; the modules
+  are listed in ``ENDPOINT_MODULES``. To add an exchange (national applications, decisions, local
+  registrations), write ``national_sync/simulator/<exchange>.py`` with a ``register`` function and add it here.
+"""
+
+ENDPOINT_MODULES = [
+    "national_sync.simulator.exits",
+]
