@@ -77,6 +77,9 @@ class ExitUpload(TimeStampedModel):
     batch_id = models.CharField(_("批次号"), max_length=64, blank=True)
     sending_since = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
+    # The clock (``clocks.py``): acknowledged by the platform by the end of the first working day after the exit
+    # took effect (``ACK_WORKDAYS``); None only while that day is beyond the loaded working-day calendar.
+    ack_due_on = models.DateField(_("应确认日期"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("注销信息上传")
@@ -109,6 +112,19 @@ class ExitUpload(TimeStampedModel):
                 fields=["status", "effective_on"],
                 condition=Q(status__in=[UploadStatus.SENDING, UploadStatus.INVALID, UploadStatus.REJECTED]),
                 name="national_sync_upload_attention",
+            ),
+            # clocks.unacknowledged (the deadlines dashboard and sweep): the open records by due day.
+            models.Index(
+                fields=["ack_due_on"],
+                condition=Q(
+                    status__in=[
+                        UploadStatus.PENDING,
+                        UploadStatus.SENDING,
+                        UploadStatus.REJECTED,
+                        UploadStatus.INVALID,
+                    ]
+                ),
+                name="national_sync_upload_ack_due",
             ),
             # services.uploads_open's window (the newest day opened).
             models.Index(fields=["effective_on"], name="national_sync_upload_by_day"),

@@ -1,10 +1,11 @@
 """How the national sync plugs into the site shell (portal.plugins): the ops page of the daily upload to the
-ministry platform (queues, runs, health, resend, the day's xlsx for a manual upload)."""
+ministry platform (queues, runs, health, resend, the day's xlsx for a manual upload), and the clock of records
+not yet acknowledged (``clocks.py``) on the supervisors' deadline dashboard."""
 
 from django.utils.translation import gettext_lazy as _
 
 from offices.roles import Role
-from portal.plugins import NavItem, Plugin
+from portal.plugins import Clock, NavItem, Plugin
 
 plugin = Plugin(
     nav=[
@@ -15,6 +16,21 @@ plugin = Plugin(
             roles=(Role.OPS,),
             ops_tool=True,
         ),
+    ],
+    clocks=[
+        Clock(
+            name="national_sync.upload",
+            label=_("部级平台确认接收"),
+            rule=_("注销生效后第1个工作日内由部级平台确认接收"),
+            items="national_sync.clocks.unacknowledged",
+            due="ack_due_on",
+            region="region",
+            office="exit__registration__office",
+            row="national_sync.clocks.record_row",
+            select=("exit__registration__person",),
+            history="national_sync.clocks.all_records",
+            done="acknowledged_at",
+        )
     ],
     timeline_providers=["national_sync.selectors.upload_timeline"],
     role_permissions={

@@ -45,7 +45,9 @@ from deregistration.models import Exit
 from offices.models import User
 from offices.roles import Role
 from offices.scoping import can_see_region
+from workdays.calendar import CalendarNotLoaded, add_workdays
 
+from .clocks import ACK_WORKDAYS
 from .models import SENT_STATES, ExitUpload
 from .records import build_record, errors_as_data, validate_record
 from .transport import NotConfigured, PlatformError, RecordResult, Transport, get_transport
@@ -79,8 +81,18 @@ def uploads_open(*, since: date | None = None) -> int:
     missing = exits.filter(~Exists(ExitUpload.objects.filter(exit_id=OuterRef("pk")))).order_by(
         "effective_on", "pk"
     )
+    due_on: dict[date, date | None] = {}  # one calendar lookup per day, not per record
+
+    def ack_due(day: date) -> date | None:
+        if day not in due_on:
+            try:
+                due_on[day] = add_workdays(day, ACK_WORKDAYS)
+            except CalendarNotLoaded:  # the clock starts once ops load that year (see the ops page's health)
+                due_on[day] = None
+        return due_on[day]
+
     rows = [
-        ExitUpload(exit_id=pk, region_id=region_id, effective_on=effective_on)
+        ExitUpload(exit_id=pk, region_id=region_id, effective_on=effective_on, ack_due_on=ack_due(effective_on))
         for pk, region_id, effective_on in missing.values_list("pk", "region_id", "effective_on")
         if effective_on is not None  # always set on an effective exit (deregistration's constraint)
     ]
