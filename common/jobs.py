@@ -44,8 +44,10 @@ from typing import Any
 from celery.schedules import crontab
 from django.db import connections
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .history import history_context
 from .models import JobRun
@@ -66,6 +68,11 @@ class Job:
     schedule: Schedule | None = None
     description: str = ""
     record_runs: bool = True  # False only for the minute heartbeat: it records itself (common.Heartbeat)
+    title: str | Promise = ""  # what the job does, in the reader's language (the ops page); lazy
+
+    @property
+    def label(self) -> str | Promise:
+        return self.title or self.description
 
     @property
     def expires(self) -> float | None:
@@ -87,15 +94,24 @@ class Job:
 JOBS: dict[str, Job] = {}
 
 
-def job(name: str, *, schedule: Schedule | None = None, description: str = "", record_runs: bool = True):
-    """Declare ``func`` as the job ``name`` ("app.what"), run by beat on ``schedule`` (None: by hand only)."""
+def job(
+    name: str,
+    *,
+    schedule: Schedule | None = None,
+    title: str | Promise = "",
+    description: str = "",
+    record_runs: bool = True,
+):
+    """Declare ``func`` as the job ``name`` ("app.what"), run by beat on ``schedule`` (None: by hand only).
+    ``title`` says what it does for the ops page (``gettext_lazy``, Chinese msgid); ``description`` (default: the
+    docstring's first line) is the developers' English for ``run_job --list``."""
 
     def register(func: Callable[[], dict]) -> Callable[[], dict]:
         if name in JOBS and JOBS[name].func is not func:
             raise ValueError(f"job {name!r} declared twice")
         doc_lines = (func.__doc__ or "").strip().splitlines()
         text = description or (doc_lines[0] if doc_lines else "")
-        JOBS[name] = Job(name, func, schedule, text, record_runs)
+        JOBS[name] = Job(name, func, schedule, text, record_runs, title)
         return func
 
     return register
@@ -354,14 +370,19 @@ def schedule_words(schedule: Schedule | None) -> str:
 
 
 # ---- the shared app's own jobs ----------------------------------------------------------------------
-@job("common.beat_heartbeat", schedule=timedelta(minutes=1), record_runs=False)
+@job(
+    "common.beat_heartbeat",
+    schedule=timedelta(minutes=1),
+    record_runs=False,
+    title=_("记录定时调度心跳（/healthz 据此判断调度和后台任务是否正常）"),
+)
 def beat_heartbeat() -> dict:
     """Record beat's tick (shown on /healthz): proves beat and a worker are alive."""
     heartbeat_record(name="beat")
     return {}
 
 
-@job("notifications.resend", schedule=timedelta(minutes=5))
+@job("notifications.resend", schedule=timedelta(minutes=5), title=_("重发未发出的短信（最多5次）"))
 def resend_queued_notifications() -> dict:
     """Send SMS left queued: their Celery message was lost (broker down) or the backend failed."""
     return {"sent": notification_resend_queued()}

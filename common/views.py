@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from offices.roles import Role
 
 from .health import health_report, public_report
-from .jobs import jobs_health, registered_jobs, run_job
+from .jobs import TASK_NAME, jobs_health, registered_jobs
 from .models import JobRun
+from .queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -87,20 +88,14 @@ def ops_jobs(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @transaction.non_atomic_requests
 def ops_job_run(request: HttpRequest, name: str) -> HttpResponse:
-    """ "Run now": GET asks for confirmation, POST runs the job here and now, recorded as this user's run (the same
-    ``run_job`` as ``manage.py run_job NAME --user``; its lock still keeps it single)."""
+    """ "Run now": GET asks for confirmation, POST queues the job for a worker (``common.run_job``, the task beat
+    uses), recorded as this user's run when it starts; its lock keeps it single. A job is never run inside the
+    web request: a long one would outlive the proxy's timeout and be killed half-way."""
     declared = registered_jobs().get(name)
     if declared is None:
         raise Http404
     if request.method == "GET":
         return render(request, "common/ops_job_confirm.html", {"job": declared})
-    run = run_job(name, trigger=JobRun.Trigger.USER, user=request.user)
-    if run is None:
-        messages.success(request, _("任务 %(job)s 已运行") % {"job": name})
-    elif run.status == JobRun.Status.SKIPPED:
-        messages.warning(request, _("任务 %(job)s 正在运行中，本次未重复启动") % {"job": name})
-    elif run.status == JobRun.Status.FAILED:
-        messages.error(request, _("任务 %(job)s 运行失败，错误已记录") % {"job": name})
-    else:
-        messages.success(request, _("任务 %(job)s 已运行完成") % {"job": name})
+    enqueue_on_commit(TASK_NAME, name, request.user.pk)
+    messages.success(request, _("任务 %(job)s 已提交后台运行，稍后刷新本页查看运行记录") % {"job": name})
     return redirect("ops_jobs")

@@ -3,13 +3,14 @@
 from datetime import timedelta
 
 from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
 
 from common.jobs import job
 
 from .services import cases_open, followup_open_current_month
 
 
-@job("followup.monthly", schedule=crontab(hour=1, minute=0))
+@job("followup.monthly", schedule=crontab(hour=1, minute=0), title=_("开启本月跟踪调查（通知四）"))
 def monthly() -> dict:
     """Open this month's follow-up for every registration active on its first day (notice 四).
 
@@ -19,7 +20,11 @@ def monthly() -> dict:
     return followup_open_current_month()
 
 
-@job("followup.open_cases", schedule=timedelta(minutes=1))
+@job(
+    "followup.open_cases",
+    schedule=timedelta(minutes=1),
+    title=_("为新登记人员建立跟踪服务档案，进入首次联系清单"),
+)
 def open_cases() -> dict:
     """Open the follow-up case of registrations made in the last day, so they show in the first-contact
     worklists within a minute (registration itself knows nothing of follow-up)."""

@@ -9,6 +9,7 @@ from datetime import date
 
 from celery.schedules import crontab
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from common.jobs import TASK_NAME, job
 
@@ -33,7 +34,11 @@ upload_options: contextvars.ContextVar[UploadOptions | None] = contextvars.Conte
 )
 
 
-@job(UPLOAD_EXITS, schedule=crontab(hour=1, minute=30))
+@job(
+    UPLOAD_EXITS,
+    schedule=crontab(hour=1, minute=30),
+    title=_("向部级业务协同平台上传尚未确认接收的失业登记退出信息"),
+)
 def upload_exits_job() -> dict:
     """Send the exits not yet acknowledged to the ministry collaboration platform (失业登记退出信息上传)."""
     options = upload_options.get() or UploadOptions()

@@ -6,7 +6,15 @@ working-day calendar come from the data migrations, exactly as in production.
 
 from __future__ import annotations
 
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -16,6 +24,8 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from offices.models import Office, User
 from offices.roles import Role
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PASSWORD = "s3cret-pass-123"
 
@@ -158,3 +168,65 @@ def test_database_url() -> str:
 
 
 test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
+@pytest.fixture
+def celery_worker():
+    """A `celery worker` subprocess on the test database and the test Redis, starting from an empty queue;
+    stopped after the test. Use it with committed data (``committed_db`` or a browser test's live server)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": test_database_url(),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "-l",
+            "info",
+            "--without-mingle",
+            "--without-gossip",
+            "--purge",  # tasks queued by earlier tests that had no worker (browser tests) are not ours
+            "-n",
+            f"test-{uuid.uuid4().hex[:8]}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    output: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            if proc.poll() is not None:
+                break
+            continue
+        output.append(line)
+        if " ready." in line:
+            break
+    else:
+        proc.kill()
+        pytest.fail("the Celery worker did not start:\n" + "".join(output))
+    if proc.poll() is not None:
+        pytest.fail("the Celery worker exited:\n" + "".join(output))
+    proc.output = output  # type: ignore[attr-defined]
+    proc.lines = lines  # type: ignore[attr-defined]
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

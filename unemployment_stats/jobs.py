@@ -2,6 +2,7 @@
 
 from celery.schedules import crontab
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.jobs import job
 
@@ -9,7 +10,11 @@ from .periods import last_closed_period
 from .services import reports_compute_provisional
 
 
-@job("unemployment_stats.provisional", schedule=crontab(hour=2, minute=30))
+@job(
+    "unemployment_stats.provisional",
+    schedule=crontab(hour=2, minute=30),
+    title=_("计算上一统计期（上月21日至本月20日）的暂定月报"),
+)
 def provisional() -> dict:
     """Compute the provisional report of the period that closed last (the 21st–20th) for every reporting region.
 

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import queue
-import subprocess
-import sys
-import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -17,71 +11,14 @@ from django.db import transaction
 from common.models import Heartbeat, Notification
 from common.notifications import notification_queue
 from common.tasks import run_job_task
-from tests.conftest import test_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def celery_worker_process(committed_db):
-    """A `celery worker` subprocess on the test database and the test Redis, starting from an empty queue;
-    stopped after the test."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": test_database_url(),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-l",
-            "info",
-            "--without-mingle",
-            "--without-gossip",
-            "--purge",  # tasks queued by earlier tests that had no worker (browser tests) are not ours
-            "-n",
-            f"test-{uuid.uuid4().hex[:8]}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    output: list[str] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=0.5)
-        except queue.Empty:
-            if proc.poll() is not None:
-                break
-            continue
-        output.append(line)
-        if " ready." in line:
-            break
-    else:
-        proc.kill()
-        pytest.fail("the Celery worker did not start:\n" + "".join(output))
-    if proc.poll() is not None:
-        pytest.fail("the Celery worker exited:\n" + "".join(output))
-    proc.output = output  # type: ignore[attr-defined]
-    proc.lines = lines  # type: ignore[attr-defined]
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def celery_worker_process(committed_db, celery_worker):
+    """A `celery worker` subprocess (tests/conftest.py ``celery_worker``) with the migrations' data committed."""
+    return celery_worker
 
 
 def worker_log(proc) -> str:

@@ -224,6 +224,22 @@ def test_it_shows_the_run_history_to_ops_only(client, ops_jiaozuo, caseworker_ji
     assert client.get(url).status_code == 302  # not staff: sent to the admin login
 
 
+def test_every_job_says_what_it_does_in_chinese_and_english_for_the_ops_page():
+    """The ops page (/ops/jobs/) shows each job's title in the reader's language, never a developer's docstring."""
+    from django.utils import translation
+
+    for name, declared in jobs.registered_jobs().items():
+        if name.startswith("example_stage."):  # test settings only; tests/ is not in the catalogue
+            continue
+        assert declared.title, f"{name} has no title"
+        with translation.override("zh-hans"):
+            chinese = str(declared.label)
+        with translation.override("en"):
+            english = str(declared.label)
+        assert re.search(r"[\u4e00-\u9fff]", chinese), name
+        assert english != chinese, f"{name}: no English for its title"
+
+
 def test_the_readme_lists_exactly_the_declared_jobs_with_their_schedules():
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Scheduled jobs") : readme.index("## Operating")]

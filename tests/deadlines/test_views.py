@@ -15,6 +15,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from common.models import JobRun
+from common.tasks import run_job_task
 from deadlines.models import Alert, AlertLevel, AlertRecipient, ClockMonth
 from deadlines.services import alerts_sweep, clock_loads_refresh, clock_months_refresh
 from offices.roles import Role
@@ -233,7 +234,9 @@ def test_nobody_acknowledges_anothers_alerts(
 
 
 # ---- the ops page -------------------------------------------------------------------------------------------
-def test_ops_see_every_job_with_its_schedule_and_run_one_now_as_themselves(client, ops_jiaozuo):
+def test_ops_see_every_job_with_its_schedule_and_run_one_now_as_themselves(
+    client, ops_jiaozuo, django_capture_on_commit_callbacks
+):
     client.force_login(ops_jiaozuo)
     page = client.get(OPS)
     html = page.content.decode()
@@ -242,7 +245,11 @@ def test_ops_see_every_job_with_its_schedule_and_run_one_now_as_themselves(clien
     assert "每15分钟" in html and "每天 08:00" in html
     confirm = client.get(RUN)
     assert confirm.status_code == 200 and "确认运行" in confirm.content.decode()
-    assert client.post(RUN).status_code == 302
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert client.post(RUN).status_code == 302
+    assert not JobRun.objects.exists()  # queued for a worker, never run inside the web request
+    assert len(queued) == 1
+    run_job_task("deadlines.rates", ops_jiaozuo.pk)  # what the worker does with the queued message
     run = JobRun.objects.get(job="deadlines.rates")
     assert (run.trigger, run.triggered_by, run.status) == (
         JobRun.Trigger.USER,
