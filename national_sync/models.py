@@ -114,3 +114,9 @@ class ExitUpload(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.exit_id} {self.status}"
+
+
+# The national platform exchange (pulled applications, decisions and local registrations pushed): its own module.
+from .exchange_models import ExchangeCursor as ExchangeCursor  # noqa: E402
+from .exchange_models import NationalApplication as NationalApplication  # noqa: E402
+from .exchange_models import NationalPush as NationalPush  # noqa: E402
