@@ -29,5 +29,6 @@ urlpatterns = [
     path("", include("registration.urls")),
     path("", include("followup.urls")),
     path("", include("deregistration.urls")),
+    path("", include("national_sync.urls")),
     path("apply/", include("registration.urls_public")),
 ]

@@ -284,8 +284,8 @@ def _validate(
     errors: list[RecordError] = []
     values = {code: ("" if record.get(code) is None else str(record.get(code))) for code in fields}
 
-    def error(code: str, message: Any, **params: Any) -> None:
-        errors.append(RecordError(code, str(message % {"field": code, "name": fields[code][0], **params})))
+    def error(field: str, message: Any, **params: Any) -> None:
+        errors.append(RecordError(field, str(message % {"field": field, "name": fields[field][0], **params})))
 
     for code, (_name, limit, required) in fields.items():
         value = values[code]

@@ -1,0 +1,27 @@
+"""How the national sync plugs into the site shell (portal.plugins): the ops page of the national platform
+exchange (national applications parked and retried, the push queues of decisions and local registrations)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from offices.roles import Role
+from portal.plugins import NavItem, Plugin
+
+plugin = Plugin(
+    nav=[
+        NavItem(
+            _("全国平台数据交换"),
+            "national_sync:exchange",
+            perm="national_sync.view_nationalapplication",
+            roles=(Role.OPS,),
+            ops_tool=True,
+        ),
+    ],
+    role_permissions={
+        Role.OPS: [
+            "national_sync.view_nationalapplication",
+            "national_sync.change_nationalapplication",
+            "national_sync.view_nationalpush",
+            "national_sync.change_nationalpush",
+        ],
+    },
+)
