@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.history import tracked
 from common.models import TimeStampedModel
+from common.privacy import mask_document_number
 from common.transitions import Transitions
 from deregistration.models import Exit
 from offices.models import Region
@@ -80,6 +81,7 @@ class ExitUpload(TimeStampedModel):
     class Meta:
         verbose_name = _("注销信息上传")
         verbose_name_plural = _("注销信息上传")
+        permissions = [("export_exitupload", "Can export the upload records with full ID numbers")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=UploadStatus.values), name="national_sync_exitupload_status_valid"
@@ -114,6 +116,10 @@ class ExitUpload(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.exit_id} {self.status}"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_document_number(self.exit.id_number)
 
 
 # The national platform exchange (pulled applications, decisions and local registrations pushed): its own module.

@@ -1,5 +1,7 @@
-"""How the national sync plugs into the site shell (portal.plugins): the ops page of the national platform
-exchange (national applications parked and retried, the push queues of decisions and local registrations)."""
+"""How the national sync plugs into the site shell (portal.plugins): the ops page of the daily upload to the
+ministry platform (queues, runs, health, resend, the day's xlsx for a manual upload) and the ops page of the
+national platform exchange (national applications parked and retried, the push queues of decisions and local
+registrations)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +10,13 @@ from portal.plugins import NavItem, Plugin
 
 plugin = Plugin(
     nav=[
+        NavItem(
+            _("部级平台上传"),
+            "national_sync:dashboard",
+            perm="national_sync.view_exitupload",
+            roles=(Role.OPS,),
+            ops_tool=True,
+        ),
         NavItem(
             _("全国平台数据交换"),
             "national_sync:exchange",
@@ -18,6 +27,9 @@ plugin = Plugin(
     ],
     role_permissions={
         Role.OPS: [
+            "national_sync.view_exitupload",
+            "national_sync.change_exitupload",
+            "national_sync.export_exitupload",
             "national_sync.view_nationalapplication",
             "national_sync.change_nationalapplication",
             "national_sync.view_nationalpush",

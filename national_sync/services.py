@@ -131,7 +131,6 @@ def _claim(*, size: int, today: date, only_day: date | None, skip: set[int], cou
         candidates = list(queue.order_by("effective_on", "exit_id").values_list("pk", "exit_id")[:size])
         if not candidates:
             return None
-        skip.update(pk for pk, _ in candidates)  # each row is tried once per run
         exits = {
             e.pk: e
             for e in Exit.objects.select_for_update(skip_locked=True, of=("self",))
@@ -145,6 +144,8 @@ def _claim(*, size: int, today: date, only_day: date | None, skip: set[int], cou
             )
             .order_by("effective_on", "exit_id")
         )
+        # A row locked by someone else (a cancel in progress) stays pending: not tried again in this run.
+        skip.update({pk for pk, _ in candidates} - {u.pk for u in uploads})
         batch = Batch(batch_id=str(uuid.uuid4()), uploads={}, records=[])
         withdrawn: list[int] = []
         for upload in uploads:
@@ -188,7 +189,9 @@ def _back_to_pending(batch: Batch, reason: str, pks: list[int] | None = None) ->
     ).update(status=ExitUpload.Status.PENDING, sending_since=None, last_error=reason[:500], updated_at=Now())
 
 
-def _record_answer(batch: Batch, results: list[RecordResult], counts: Counter) -> None:
+def _record_answer(batch: Batch, results: list[RecordResult], counts: Counter) -> list[int]:
+    """Record the platform's answer for the rows still SENDING in ``batch``; returns the rows it left out
+    (back to pending)."""
     acknowledged: dict[int, str] = {}
     rejected: dict[int, list[dict[str, str]]] = {}
     for result in results:
@@ -234,6 +237,7 @@ def _record_answer(batch: Batch, results: list[RecordResult], counts: Counter) -
         missing = [pk for pk in batch.uploads.values() if pk not in acknowledged and pk not in rejected]
         if missing:
             counts["missing_in_answer"] += _back_to_pending(batch, MISSING_IN_ANSWER, missing)
+    return missing
 
 
 # ---- the run ----------------------------------------------------------------------------------------
@@ -273,6 +277,7 @@ def upload_exits(
             answer = transport.send_exits(batch_id=batch.batch_id, records=batch.records)
         except PlatformError as exc:
             _back_to_pending(batch, str(exc))
+            skip.update(batch.uploads.values())  # not again in this run
             counts["failed_batches"] += 1
             result["platform_error"] = str(exc)[:300]
             failed_in_a_row += 1
@@ -281,7 +286,7 @@ def upload_exits(
             continue
         failed_in_a_row = 0
         counts["sent"] += len(batch.records)
-        _record_answer(batch, answer, counts)
+        skip.update(_record_answer(batch, answer, counts))
     counts["still_pending"] = ExitUpload.objects.filter(status=ExitUpload.Status.PENDING).count()
     always = ("opened", "sent", "acknowledged", "still_pending")
     return {**{k: 0 for k in always}, **{k: v for k, v in counts.items() if v or k in always}, **result}
