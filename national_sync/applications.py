@@ -80,7 +80,7 @@ def visible_to(user: User, row: NationalApplication) -> bool:
 # ---- one row ----------------------------------------------------------------------------------------
 def _messages_of(exc: ValidationError) -> list[RecordError]:
     if hasattr(exc, "error_dict"):
-        out = []
+        out: list[RecordError] = []
         for key, errors in exc.message_dict.items():
             code = SUBMIT_FIELD_CODES.get(key, "")
             label = f"{code}（{APPLICATION_FIELDS[code]}）" if code else ""

@@ -191,7 +191,7 @@ REGISTRATION_KEY = ("AAB301", "DJBH")
 
 # BLJG (办理结果)
 RESULT_REGISTERED, RESULT_REJECTED, RESULT_WITHDRAWN = "1", "2", "3"
-DECISION_RESULTS = {
+DECISION_RESULTS: dict[str, str] = {
     Application.Status.REGISTERED: RESULT_REGISTERED,
     Application.Status.REJECTED: RESULT_REJECTED,
     Application.Status.WITHDRAWN: RESULT_WITHDRAWN,
@@ -252,11 +252,12 @@ def registration_channel(registration: Registration) -> str:
         return CHANNEL_EDUCATION
     if registration.source == Registration.Source.IMPORTED:
         return CHANNEL_IMPORTED
-    return {
+    channels: dict[str, str] = {
         Application.Channel.COUNTER: CHANNEL_COUNTER,
         Application.Channel.ONLINE: CHANNEL_ONLINE,
         Application.Channel.EDUCATION: CHANNEL_EDUCATION,
-    }.get(registration.channel, "")
+    }
+    return channels.get(registration.channel, "")
 
 
 def build_registration_record(registration: Registration) -> dict[str, str]:

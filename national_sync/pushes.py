@@ -122,7 +122,7 @@ def registrations_to_push(*, since: datetime | None) -> QuerySet[Registration]:
 
 def pushes_open(*, backfill: bool = False) -> dict[str, int]:
     """Give every decision and local registration without a push a pending one; returns how many per kind."""
-    opened = {}
+    opened: dict[str, int] = {}
     rows = [
         NationalPush(
             kind=PushKind.DECISION,
