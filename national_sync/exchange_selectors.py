@@ -56,6 +56,7 @@ def push_counts(user: User) -> list[dict]:
             "counts": [
                 (status, slabel, found.get((kind, status), 0))
                 for status, slabel in NationalPush.Status.choices
+                if status != NationalPush.Status.WITHDRAWN  # a push is never withdrawn
             ],
         }
         for kind, label in NationalPush.Kind.choices

@@ -344,3 +344,15 @@ def test_a_decision_record_breaking_a_rule_names_the_field():
     }
     fields = {e.field for e in validate_decision_record(record, today=TODAY)}
     assert fields == {"BYDJYY", "AAE011", "AAE036"}
+
+
+def test_the_pull_job_runs_under_the_kits_lock_and_records_its_counts(office_jiefang, simulator):
+    from common.jobs import registered_jobs, run_job
+    from common.models import JobRun
+    from national_sync.jobs import PULL_APPLICATIONS, PUSH_RECORDS
+
+    assert registered_jobs()[PULL_APPLICATIONS].schedule_text == "every 10 minutes"
+    assert registered_jobs()[PUSH_RECORDS].schedule_text == "every 10 minutes"
+    seed(simulator, generate=2)
+    run = run_job(PULL_APPLICATIONS, trigger=JobRun.Trigger.COMMAND)
+    assert run is not None and run.status == JobRun.Status.SUCCEEDED and run.counts["taken"] == 2
