@@ -144,7 +144,8 @@ def _take(row: NationalApplication) -> bool:
 
 def national_application_take(*, item: Any) -> str:
     """Take one pulled row, exactly once by its national application number; returns what happened: "taken",
-    "parked" or "already" (the number was pulled before: nothing changes)."""
+    "parked" or "already" (the number was pulled before: nothing changes). A parked number the platform sends
+    again with a corrected record is tried again with it (a taken one never is)."""
     number = national_number(item)
     payload = item if isinstance(item, dict) else {"raw": repr(item)[:2000]}
     if not number:
@@ -165,7 +166,13 @@ def national_application_take(*, item: Any) -> str:
                     reason="处理中",
                 )
         except IntegrityError:
-            return "already"  # another run took or parked it first (its transaction is committed)
+            # Pulled before (by this run's predecessors or a run at the same time, now committed).
+            found = NationalApplication.objects.select_for_update().filter(number=number).first()
+            if found is None or found.status != NationalApplication.Status.PARKED or found.payload == payload:
+                return "already"
+            row = found  # parked, and the platform corrected the record: try the new one
+            row.payload, row.region_code, row.region = payload, region_code, scope
+            row.attempts += 1
         fields, _errors = read_national_application(payload, now=timezone.now())
         row.submitted_at = fields.submitted_at if fields is not None else None
         taken = _take(row)

@@ -176,6 +176,17 @@ def test_a_row_without_a_number_is_parked_once_keyed_by_its_content(office_jiefa
     assert row.number.startswith("（无编号）") and "QGSQBH" in row.reason
 
 
+def test_a_parked_number_sent_again_with_a_corrected_record_is_taken_then(office_jiefang):
+    item = national("QG-FIX", CNBZ="0")
+    assert national_application_take(item=item) == "parked"
+    assert national_application_take(item=dict(item)) == "already"  # the same record: nothing new
+    assert national_application_take(item={**item, "CNBZ": "1"}) == "taken"
+    row = NationalApplication.objects.get(number="QG-FIX")
+    assert row.status == "taken" and row.attempts == 2
+    assert national_application_take(item={**item, "AAC003": "别人"}) == "already"  # taken: never again
+    assert Application.objects.filter(national_application_number="QG-FIX").count() == 1
+
+
 def test_a_row_arriving_before_the_calendar_is_loaded_is_parked_not_guessed(office_jiefang):
     with time_machine.travel(datetime(2026, 12, 30, 10, tzinfo=SH), tick=False):
         outcome = national_application_take(item=national("QG-2027", SQSJ="2026-12-30T09:00:00+08:00"))
