@@ -367,3 +367,19 @@ def test_the_pull_job_runs_under_the_kits_lock_and_records_its_counts(office_jie
     seed(simulator, generate=2)
     run = run_job(PULL_APPLICATIONS, trigger=JobRun.Trigger.COMMAND)
     assert run is not None and run.status == JobRun.Status.SUCCEEDED and run.counts["taken"] == 2
+
+
+def test_the_simulator_page_shows_the_national_queue_with_masked_numbers(simulator):
+    id_number = citizen_id(seq=777)
+    seed(simulator, applications=[national("QG-PAGE", id_number=id_number)])
+    page = requests.get(simulator.url + "/", timeout=5).text
+    assert "全国平台申请队列（共 1 条" in page and "QG-PAGE" in page
+    assert id_number not in page
+
+
+def test_the_simulator_refuses_an_unsigned_pull_and_a_malformed_seed(simulator):
+    assert requests.get(simulator.url + "/api/v1/national/applications", timeout=5).status_code == 401
+    bad = requests.post(
+        simulator.url + "/_control/national/applications", json={"applications": "x"}, timeout=5
+    )
+    assert bad.status_code == 400
