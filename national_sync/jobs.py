@@ -17,6 +17,7 @@ from .services import upload_exits
 logger = logging.getLogger(__name__)
 
 UPLOAD_EXITS = "national_sync.upload_exits"
+RETRY_KEY = "national_sync:upload_retry_pending"
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,17 @@ def upload_exits_job() -> dict:
     options = upload_options.get() or UploadOptions()
     counts = upload_exits(only_day=options.only_day, backfill_since=options.backfill_since)
     retry = settings.NATIONAL_SYNC_RETRY_MINUTES
-    if counts.get("platform_error") and retry > 0:
-        # The platform is down: try again later today rather than tomorrow at 01:30. If this message is lost
-        # (broker down), the next daily run still sends everything still pending.
+    if counts.get("platform_error") and not counts.get("not_configured") and retry > 0:
+        # The platform is down: try again later today rather than tomorrow at 01:30, one retry pending at a
+        # time (the cache key), so a platform down for days does not pile up chains of retries. If this
+        # message is lost (broker down), the next daily run still sends everything still pending.
         from celery import current_app
+        from django.core.cache import cache
 
         try:
-            current_app.send_task(TASK_NAME, args=[UPLOAD_EXITS], countdown=retry * 60)
-            counts["retry_in_minutes"] = retry
+            if cache.add(RETRY_KEY, 1, timeout=max(retry * 60 - 60, 30)):
+                current_app.send_task(TASK_NAME, args=[UPLOAD_EXITS], countdown=retry * 60)
+                counts["retry_in_minutes"] = retry
         except Exception:  # noqa: BLE001  (the broker is down too; the daily run is the fallback)
             logger.warning("could not schedule the upload's retry", exc_info=True)
     return counts

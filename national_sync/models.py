@@ -110,8 +110,14 @@ class ExitUpload(TimeStampedModel):
                 condition=Q(status__in=[UploadStatus.SENDING, UploadStatus.INVALID, UploadStatus.REJECTED]),
                 name="national_sync_upload_attention",
             ),
-            # services.uploads_open's window and the ops page's day view.
+            # services.uploads_open's window (the newest day opened).
             models.Index(fields=["effective_on"], name="national_sync_upload_by_day"),
+            # selectors.uploads_list: the acknowledged, newest first, a page at a time.
+            models.Index(
+                fields=["-acknowledged_at", "-id"],
+                condition=Q(status=UploadStatus.ACKNOWLEDGED),
+                name="national_sync_upload_acked",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ plugin = Plugin(
             ops_tool=True,
         ),
     ],
+    timeline_providers=["national_sync.selectors.upload_timeline"],
     role_permissions={
         Role.OPS: [
             "national_sync.view_exitupload",

@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Count, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from common.jobs import last_runs
 from common.models import JobRun
 from deregistration.models import Exit
 from offices.models import User
 from offices.scoping import scope_by_region
+from registration.models import Person
+from registration.selectors import TimelineEntry
 
 from .jobs import UPLOAD_EXITS
 from .models import ExitUpload
@@ -57,3 +61,23 @@ def day_exits(user: User, day: date) -> QuerySet[Exit]:
 
 def day_records(user: User, day: date) -> list[tuple[Exit, dict[str, str]]]:
     return [(exit, build_record(exit)) for exit in day_exits(user, day)]
+
+
+def upload_timeline(person: Person) -> list[TimelineEntry]:
+    """The person's timeline: when an exit's record was received by the ministry platform (with the receipt),
+    or returned by it — the moment after which the exit can no longer be cancelled."""
+    entries = []
+    url = reverse("registration:person_detail", args=[person.code])
+    uploads = ExitUpload.objects.filter(
+        exit__registration__person=person,
+        status__in=[ExitUpload.Status.ACKNOWLEDGED, ExitUpload.Status.REJECTED],
+    ).select_related("exit")
+    for u in uploads:
+        if u.status == ExitUpload.Status.ACKNOWLEDGED and u.acknowledged_at:
+            title = _("注销信息已上传部级业务协同平台")
+            detail = _("回执 %(receipt)s") % {"receipt": u.receipt}
+            entries.append(TimelineEntry(u.acknowledged_at, "national_sync", title, detail, url))
+        elif u.status == ExitUpload.Status.REJECTED:
+            title = _("注销信息被部级平台退回")
+            entries.append(TimelineEntry(u.updated_at, "national_sync", title, u.last_error, url))
+    return entries

@@ -48,7 +48,7 @@ from offices.scoping import can_see_region
 
 from .models import SENT_STATES, ExitUpload
 from .records import build_record, errors_as_data, validate_record
-from .transport import PlatformError, RecordResult, Transport, get_transport
+from .transport import NotConfigured, PlatformError, RecordResult, Transport, get_transport
 
 OPEN_LOOKBACK_DAYS = 3  # the scan re-reads exits effective this many days before the newest one opened
 MAX_FAILED_BATCHES = 3  # a run stops after this many batches in a row the platform refused as a whole
@@ -280,6 +280,12 @@ def upload_exits(
             skip.update(batch.uploads.values())  # not again in this run
             counts["failed_batches"] += 1
             result["platform_error"] = str(exc)[:300]
+            if isinstance(exc, NotConfigured):  # nothing left this machine: not an attempt
+                ExitUpload.objects.filter(pk__in=list(batch.uploads.values())).update(
+                    attempts=F("attempts") - 1
+                )
+                result["not_configured"] = True
+                break
             failed_in_a_row += 1
             if exc.transient or failed_in_a_row >= MAX_FAILED_BATCHES:
                 break
@@ -340,11 +346,6 @@ def upload_resend(*, upload: ExitUpload, user: User, today: date | None = None) 
         build_record(upload.exit), today=today or timezone.localdate(), sex=_sex_of(upload.exit)
     )
     if errors:
-        ExitUpload.objects.filter(pk=upload.pk).update(
-            status=ExitUpload.Status.INVALID,
-            errors=errors_as_data(errors),
-            last_error=errors[0].message[:500],
-        )
         raise ValidationError(
             STILL_INVALID % {"errors": "；".join(e.message for e in errors)}, code="still_invalid"
         )
@@ -358,9 +359,14 @@ def upload_resend(*, upload: ExitUpload, user: User, today: date | None = None) 
 # ---- deregistration's cancel (signals connected in apps.py) -------------------------------------------
 def upload_refuse_cancel(*, exit: Exit, **kwargs) -> None:
     """``exit_cancelling``: the exit row is locked by the cancel service; lock its upload and refuse once the
-    record is on its way to the platform or was taken by it."""
+    record is on its way to the platform or may have reached it: sending, acknowledged, or sent before without
+    an answer (a timed-out or dropped request may have been taken). Only a record never sent, or one the
+    platform answered "rejected" (not received), may still be cancelled."""
     upload = ExitUpload.objects.select_for_update().filter(exit_id=exit.pk).first()
-    if upload is not None and upload.status in SENT_STATES:
+    if upload is None:
+        return
+    maybe_received = upload.attempts > 0 and upload.status != ExitUpload.Status.REJECTED
+    if upload.status in SENT_STATES or maybe_received:
         raise ValidationError(NOT_CANCELLABLE, code="uploaded")
 
 

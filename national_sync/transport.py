@@ -242,7 +242,7 @@ class HttpTransport(Transport):
             return {"ok": False, "detail": "NATIONAL_SYNC_BASE_URL is not set"}
         try:
             answer = self.session.get(
-                self.base_url + protocol.HEALTH, timeout=(self.timeout[0], 5.0), verify=self.verify
+                self.base_url + protocol.HEALTH, timeout=(min(self.timeout[0], 2.0), 3.0), verify=self.verify
             )
         except requests.RequestException as exc:
             return {"ok": False, "detail": f"{type(exc).__name__}: {exc}"[:300]}

@@ -38,7 +38,7 @@ PER_PAGE = 50
 class DayForm(FocusFirstMixin, forms.Form):
     day = forms.DateField(
         label=gettext_lazy("经办日期（AAE036）"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": gettext_lazy("请选择日期"), "invalid": gettext_lazy("请输入有效的日期")},
     )
 

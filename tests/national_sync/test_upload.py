@@ -3,6 +3,8 @@ acknowledged exactly once whatever fails, invalid records never sent, rejected o
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -248,3 +250,61 @@ def test_an_exit_sent_to_the_platform_cannot_be_cancelled(status, caseworker_jie
         cancel(exit, caseworker_jiefang)
     assert exc.value.messages == [str(NOT_CANCELLABLE)]
     assert ExitUpload.objects.get().status == status
+
+
+def test_an_exit_whose_record_was_sent_without_an_answer_cannot_be_cancelled(caseworker_jiefang, simulator):
+    (exit,) = effective_exits(caseworker_jiefang, 1)
+    simulator.arm(fail=[{"status": 503}] * 4)  # the platform may or may not have taken it
+    upload_exits()
+    upload = ExitUpload.objects.get()
+    assert (upload.status, upload.attempts) == (ExitUpload.Status.PENDING, 1)
+    with pytest.raises(ValidationError):
+        cancel(exit, caseworker_jiefang)
+
+
+def test_an_exit_whose_record_the_platform_rejected_may_be_cancelled(caseworker_jiefang, simulator):
+    (exit,) = effective_exits(caseworker_jiefang, 1)
+    simulator.arm(reject={exit.serial: "退回"})
+    upload_exits()
+    cancel(exit, caseworker_jiefang)
+    assert ExitUpload.objects.get().status == ExitUpload.Status.WITHDRAWN
+
+
+def test_without_a_configured_platform_nothing_is_sent_and_the_run_says_so(caseworker_jiefang, settings):
+    settings.NATIONAL_SYNC_BASE_URL = ""
+    effective_exits(caseworker_jiefang, 1)
+    counts = upload_exits()
+    assert counts["not_configured"] is True and "NATIONAL_SYNC_BASE_URL" in counts["platform_error"]
+    upload = ExitUpload.objects.get()
+    assert upload.status == ExitUpload.Status.PENDING and upload.attempts == 0
+
+
+def test_the_job_schedules_one_retry_when_the_platform_is_down(caseworker_jiefang, simulator, settings):
+    from django.core.cache import cache
+
+    from common.jobs import run_job
+    from national_sync.jobs import RETRY_KEY, UPLOAD_EXITS
+
+    cache.delete(RETRY_KEY)
+    effective_exits(caseworker_jiefang, 1)
+    simulator.arm(fail=[{"status": 503}] * 8)
+    first = run_job(UPLOAD_EXITS)
+    second = run_job(UPLOAD_EXITS)
+    assert first is not None and first.counts["retry_in_minutes"] == 30
+    assert second is not None and "retry_in_minutes" not in second.counts  # one retry pending at a time
+    cache.delete(RETRY_KEY)
+
+
+def test_imported_ended_registrations_have_no_exit_and_are_never_sent(
+    ops_jiaozuo, office_jiefang, caseworker_jiefang, simulator
+):
+    from registration.models import Registration
+    from tests.registration.test_registration_import import import_rows, row
+
+    import_rows(ops_jiaozuo, row(1, 状态="已注销", 注销日期="2026-06-30", 注销原因代码="11"))
+    assert Registration.objects.filter(status=Registration.Status.ENDED).count() == 1
+    (exit,) = effective_exits(caseworker_jiefang, 1)
+    counts = upload_exits(backfill_since=date(2000, 1, 1))
+    assert (counts["opened"], counts["acknowledged"]) == (1, 1)
+    assert list(ExitUpload.objects.values_list("exit_id", flat=True)) == [exit.pk]
+    assert simulator.received() == 1

@@ -210,3 +210,30 @@ def test_a_days_export_includes_only_that_days_effective_exits(client, ops_jiaoz
         io.BytesIO(login(client, ops_jiaozuo).get(EXPORT + f"?day={DAY}").content)
     ).active
     assert [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)] == [first.serial]
+
+
+def test_the_list_costs_the_same_queries_for_one_row_and_for_many(client, ops_jiaozuo, caseworker_jiefang):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    effective_exits(caseworker_jiefang, 1)
+    uploads_open()
+    login(client, ops_jiaozuo)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(DASHBOARD).status_code == 200
+    effective_exits(caseworker_jiefang, 4)
+    uploads_open()
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(DASHBOARD).content.decode()
+    assert page.count('id="upload-') == 5
+    assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_the_persons_timeline_says_when_the_platform_received_the_exit(client, caseworker_jiefang, simulator):
+    (exit,) = effective_exits(caseworker_jiefang, 1)
+    upload_exits()
+    receipt = ExitUpload.objects.get().receipt
+    person = exit.registration.person
+    page = login(client, caseworker_jiefang).get(reverse("registration:person_detail", args=[person.code]))
+    text = page.content.decode()
+    assert "注销信息已上传部级业务协同平台" in text and receipt in text
