@@ -42,7 +42,7 @@ from .exchange import NationalExchange, get_exchange
 from .exchange_models import ExchangeCursor, NationalApplication
 from .local_records import APPLICATION_FIELDS, SUBMIT_FIELD_CODES, national_number, read_national_application
 from .records import RecordError
-from .transport import PlatformError
+from .transport import NotConfigured, PlatformError
 
 CURSOR_NAME = "national_applications"
 PAGE_SIZE = 200
@@ -220,6 +220,8 @@ def applications_pull(
                 break
     except PlatformError as exc:
         result["platform_error"] = str(exc)[:300]
+        if isinstance(exc, NotConfigured):
+            result["not_configured"] = True
     counts["parked_total"] = NationalApplication.objects.filter(
         status=NationalApplication.Status.PARKED
     ).count()

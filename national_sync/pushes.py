@@ -51,7 +51,7 @@ from .local_records import (
     validate_registration_record,
 )
 from .records import RecordError, errors_as_data
-from .transport import PlatformError
+from .transport import NotConfigured, PlatformError
 
 LOOKBACK = timedelta(days=1)  # the scan re-reads this much before the newest push of its kind
 FIRST_RUN_WINDOW = timedelta(days=2)  # with no push yet, the scan starts here; older ones: the backfill
@@ -313,6 +313,12 @@ def push_records(
                 _back_to_pending(batch, str(exc))
                 counts["failed_batches"] += 1
                 result["platform_error"] = str(exc)[:300]
+                if isinstance(exc, NotConfigured):  # nothing left this machine: not an attempt
+                    NationalPush.objects.filter(pk__in=list(batch.pushes.values())).update(
+                        attempts=F("attempts") - 1
+                    )
+                    result["not_configured"] = True
+                    break
                 failed_in_a_row += 1
                 if exc.transient or failed_in_a_row >= MAX_FAILED_BATCHES:
                     break

@@ -383,3 +383,13 @@ def test_the_simulator_refuses_an_unsigned_pull_and_a_malformed_seed(simulator):
         simulator.url + "/_control/national/applications", json={"applications": "x"}, timeout=5
     )
     assert bad.status_code == 400
+
+
+def test_an_unconfigured_platform_is_said_and_costs_no_attempt(caseworker_jiefang, settings):
+    settings.NATIONAL_SYNC_BASE_URL = ""
+    registered_now(caseworker_jiefang)
+    counts = push_records()
+    assert counts["not_configured"] is True
+    push = NationalPush.objects.get()
+    assert push.status == NationalPush.Status.PENDING and push.attempts == 0
+    assert applications_pull()["not_configured"] is True
