@@ -291,14 +291,16 @@ def push_records(
     backfill: bool = False,
     exchange: NationalExchange | None = None,
     batch_size: int | None = None,
+    scan: bool = True,
 ) -> dict:
     """Send every decision and local registration not yet acknowledged, each kind oldest first, in batches;
     returns the counts. Call it holding the job's lock (``jobs.push_records_job``). A platform that cannot be
-    reached ends the run; the records wait, pending, for the next one."""
+    reached ends the run; the records wait, pending, for the next one. ``scan=False`` sends only the pushes
+    already open (the bench)."""
     today = today or timezone.localdate()
     size = min(batch_size or settings.NATIONAL_SYNC_BATCH_SIZE, 1000)
     counts: Counter = Counter()
-    for kind, n in pushes_open(backfill=backfill).items():
+    for kind, n in (pushes_open(backfill=backfill) if scan else {}).items():
         counts[f"{kind}_opened"] = n
     counts["released"] = pushes_release()
     counts["revalidated"] = pushes_revalidate(today=today)
