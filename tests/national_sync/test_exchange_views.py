@@ -3,6 +3,8 @@ the push queues with a resend; login, role and region checks on every page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -151,3 +153,25 @@ def test_the_writes_refuse_get_and_run_now_only_runs_the_exchange_jobs(
         reverse("national_sync:exchange_run_now"), {"job": "national_sync.pull_applications"}
     )
     assert response.status_code == 302
+
+
+def test_the_page_costs_the_same_queries_for_one_row_and_many(client, ops_jiaozuo, caseworker_jiefang):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n: int, start: int) -> None:
+        for i in range(n):
+            parked_row(QGSQBH=f"QG-N-{start + i}", AAC044=citizen_id())
+            rejected_push(caseworker_jiefang)
+
+    client.force_login(ops_jiaozuo)
+    url = reverse("national_sync:exchange")
+    add(1, 0)
+    client.get(url)  # warm caches (session, permissions)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    add(4, 1)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert len(re.findall(r'id="parked-\d', page)) == 5 and len(re.findall(r'id="push-\d', page)) == 5
+    assert len(many) == len(one)
