@@ -6,10 +6,14 @@ only users of the whole deployment (a province-level office, a superuser) see it
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from common.models import JobRun
 from offices.models import User
 from offices.scoping import region_filter, user_scope_path
+from registration.models import Person
+from registration.selectors import TimelineEntry
 
 from .exchange_models import ExchangeCursor, NationalApplication, NationalPush
 
@@ -85,3 +89,34 @@ def exchange_runs(limit: int = 10) -> list[JobRun]:
     return list(
         JobRun.objects.filter(job__in=[PULL_APPLICATIONS, PUSH_RECORDS]).order_by("-started_at")[:limit]
     )
+
+
+def exchange_timeline(person: Person) -> list[TimelineEntry]:
+    """The person's timeline: an application that came from the national platform, and the decision or
+    registration received by it (with the receipt) or returned."""
+    url = reverse("registration:person_detail", args=[person.code])
+    entries = []
+    for row in NationalApplication.objects.filter(
+        application__person=person, status=NationalApplication.Status.TAKEN
+    ).select_related("application"):
+        assert row.application is not None
+        title = _("全国平台申请转入")
+        detail = _("全国平台申请编号 %(number)s，转为申请 %(application)s") % {
+            "number": row.number,
+            "application": row.application.number,
+        }
+        entries.append(TimelineEntry(row.created_at, "national_sync", title, detail, url))
+    pushes = NationalPush.objects.filter(
+        Q(application__person=person) | Q(registration__person=person),
+        status__in=[NationalPush.Status.ACKNOWLEDGED, NationalPush.Status.REJECTED],
+    )
+    for push in pushes:
+        what = _("办理结果") if push.kind == NationalPush.Kind.DECISION else _("失业登记")
+        if push.status == NationalPush.Status.ACKNOWLEDGED and push.acknowledged_at:
+            title = _("%(what)s已上传全国平台") % {"what": what}
+            detail = _("回执 %(receipt)s") % {"receipt": push.receipt}
+            entries.append(TimelineEntry(push.acknowledged_at, "national_sync", title, detail, url))
+        elif push.status == NationalPush.Status.REJECTED:
+            title = _("%(what)s被全国平台退回") % {"what": what}
+            entries.append(TimelineEntry(push.updated_at, "national_sync", title, push.last_error, url))
+    return entries

@@ -25,7 +25,10 @@ plugin = Plugin(
             ops_tool=True,
         ),
     ],
-    timeline_providers=["national_sync.selectors.upload_timeline"],
+    timeline_providers=[
+        "national_sync.selectors.upload_timeline",
+        "national_sync.exchange_selectors.exchange_timeline",
+    ],
     role_permissions={
         Role.OPS: [
             "national_sync.view_exitupload",

@@ -393,3 +393,20 @@ def test_an_unconfigured_platform_is_said_and_costs_no_attempt(caseworker_jiefan
     push = NationalPush.objects.get()
     assert push.status == NationalPush.Status.PENDING and push.attempts == 0
     assert applications_pull()["not_configured"] is True
+
+
+def test_the_persons_timeline_shows_the_national_application_and_what_the_platform_received(
+    caseworker_jiefang, simulator, client
+):
+    from django.urls import reverse
+
+    registered_app, _rejected = _decided_national_applications(caseworker_jiefang, simulator)
+    push_records()
+    client.force_login(caseworker_jiefang)
+    page = client.get(
+        reverse("registration:person_detail", args=[registered_app.person.code])
+    ).content.decode()
+    assert "全国平台申请转入" in page and "QG-REG" in page
+    assert "办理结果已上传全国平台" in page
+    receipt = NationalPush.objects.get(application=registered_app).receipt
+    assert receipt in page
