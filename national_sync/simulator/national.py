@@ -96,13 +96,16 @@ def handle_seed(sim: Simulator, request: Request) -> Response:
     given = data.get("applications") or []
     if not isinstance(given, list) or not all(isinstance(r, dict) for r in given):
         return error(400, protocol.ERROR_BAD_REQUEST, "applications must be a list of objects")
+    try:
+        generate = int(data.get("generate") or 0)
+    except (TypeError, ValueError):
+        return error(400, protocol.ERROR_BAD_REQUEST, "generate must be a number")
+    if not 0 <= generate <= 100_000:
+        return error(400, protocol.ERROR_BAD_REQUEST, "generate must be between 0 and 100000")
     records = list(given)
     start = len(sim.store(QUEUE))
     region = str(data.get("region") or "410802")
-    records += [
-        made_up_application(sim, region=region, seq=start + i + 1)
-        for i in range(int(data.get("generate") or 0))
-    ]
+    records += [made_up_application(sim, region=region, seq=start + i + 1) for i in range(generate)]
     queued = sum(queue_application(sim, record) for record in records)
     sim.store(QUEUE).flush()
     return Response(200, {"queued": queued, "already": len(records) - queued, "total": len(sim.store(QUEUE))})

@@ -410,3 +410,16 @@ def test_the_persons_timeline_shows_the_national_application_and_what_the_platfo
     assert "办理结果已上传全国平台" in page
     receipt = NationalPush.objects.get(application=registered_app).receipt
     assert receipt in page
+
+
+def test_the_seed_command_queues_made_up_applications_in_the_running_simulator(simulator):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("seed_national_applications", "--url", simulator.url, "--count", "3", stdout=out)
+    assert '"queued": 3' in out.getvalue()
+    assert stored(simulator, "national_applications") == 3
+    bad = requests.post(simulator.url + "/_control/national/applications", json={"generate": "x"}, timeout=5)
+    assert bad.status_code == 400
