@@ -120,3 +120,9 @@ def exchange_timeline(person: Person) -> list[TimelineEntry]:
             title = _("%(what)s被全国平台退回") % {"what": what}
             entries.append(TimelineEntry(push.updated_at, "national_sync", title, push.last_error, url))
     return entries
+
+
+def pushes_recently_acknowledged(user: User, limit: int = 20) -> list[NationalPush]:
+    """The latest records the national platform received, with their receipts (newest first, by id: the
+    primary key's index read backwards, however many there are)."""
+    return list(pushes_in_scope(user).filter(status=NationalPush.Status.ACKNOWLEDGED).order_by("-pk")[:limit])

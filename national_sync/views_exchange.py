@@ -67,6 +67,7 @@ def exchange(request: AuthenticatedHttpRequest) -> HttpResponse:
         "can_resend": request.user.has_perm("national_sync.change_nationalpush"),
         "push_counts": selectors.push_counts(request.user),
         "attention": selectors.pushes_needing_attention(request.user)[:PER_PAGE],
+        "acknowledged": selectors.pushes_recently_acknowledged(request.user),
         "runs": selectors.exchange_runs(),
     }
     return render(request, "national_sync/exchange.html", context)

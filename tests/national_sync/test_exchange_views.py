@@ -108,6 +108,16 @@ def test_a_failed_retry_shows_the_reason_and_keeps_the_row(client, ops_jiaozuo, 
     assert row.status == "parked" and row.attempts == 2
 
 
+def test_ops_see_the_latest_acknowledged_records_with_their_receipts(client, ops_jiaozuo, caseworker_jiefang):
+    push = rejected_push(caseworker_jiefang)
+    NationalPush.objects.filter(pk=push.pk).update(
+        status=NationalPush.Status.ACKNOWLEDGED, receipt="QGPTR00000000042", acknowledged_at=push.created_at
+    )
+    client.force_login(ops_jiaozuo)
+    page = client.get(reverse("national_sync:exchange")).content.decode()
+    assert "QGPTR00000000042" in page and push.key in page
+
+
 def test_ops_resend_a_rejected_push(client, ops_jiaozuo, caseworker_jiefang):
     push = rejected_push(caseworker_jiefang)
     client.force_login(ops_jiaozuo)
