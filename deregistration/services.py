@@ -5,6 +5,11 @@ never "simply" deregister for refusals (31) or unreachability (32).
     exit_approve(exit=e, user=supervisor)            # 31/32/90: takes effect now
     exit_return(exit=e, user=supervisor, comment="…")  # the registration stays active
     proposal_dismiss(followup=f, user=cw, reason="…")  # 不予注销 on a follow-up's exit proposal (11/12)
+    exit_cancel(exit=e, user=supervisor, reason="…")   # before the upload: the registration is active again
+    exit_proposal_dismiss(proposal=p, user=cw, reason="…")  # 不予注销 on a proposal from comparison data
+    exit_proposals_from_comparison(batch_id=None)  # new jobs (11) / businesses (12) after the registration date
+
+An exit that takes effect closes the registration's open proposals from comparison data (``exit_proposals_close``).
 
 These are the only way an exit is made (the admin site shows exits read-only). An exit that takes effect ends
 the registration through registration's ``registration_end`` in the same transaction: both are kept or neither.
@@ -17,7 +22,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -33,9 +38,17 @@ from offices.models import Region, User
 from offices.roles import Role
 from offices.scoping import can_see_region
 from registration.models import Registration
-from registration.services import registration_end, require_handler_name
+from registration.services import registration_end, registration_reopen, require_handler_name
 
-from .models import SERIAL_PREFIX, SERIAL_SEQUENCE, Exit, ProposalDismissal
+from .models import (
+    PROPOSAL_CODES,
+    SERIAL_PREFIX,
+    SERIAL_SEQUENCE,
+    Exit,
+    ExitProposal,
+    ProposalDismissal,
+    ProposalSource,
+)
 from .rules import (
     CODE_REFUSALS,
     NEEDS_APPROVAL,
@@ -44,6 +57,7 @@ from .rules import (
     NO_NOTICE,
     codes_offered,
 )
+from .signals import exit_cancelled, exit_cancelling
 
 SMS_LANGUAGE = "zh-hans"
 REMARK_MAX_LENGTH = 100  # AAE013
@@ -73,6 +87,12 @@ DISMISS_REASON_REQUIRED = _("请填写不予注销的理由")
 DISMISS_REASON_TOO_LONG = _("不予注销的理由最多 %(limit)d 个字符")
 NOT_A_PROPOSAL = _("该跟踪结果不是注销提议")
 ALREADY_DISMISSED = _("该注销提议已处理（不予注销），不能重复处理")
+NOT_SUPERVISOR_CANCEL = _("只有主管可以撤销注销")
+NOT_CANCELLABLE = _("该注销当前为“%(status)s”，只有已生效的注销可以撤销")
+CANCEL_REASON_REQUIRED = _("请填写撤销原因")
+CANCEL_REASON_TOO_LONG = _("撤销原因最多 %(limit)d 个字符")
+CANCEL_REASON_MAX_LENGTH = 300
+TRANSFER_WAITING_EXIT = _("该失业登记有待主管审批的注销申请，请先审批或退回后再转移")
 
 
 def ministry_region_code(region: Region) -> str:
@@ -204,6 +224,7 @@ def exit_propose(
     except IntegrityError as exc:  # another caseworker's exit of the same registration won the race
         raise ValidationError(ALREADY_PROPOSED, code="already_proposed") from exc
     if effective:
+        exit_proposals_close(exit=exit)
         _tell(exit)
     return exit
 
@@ -241,6 +262,7 @@ def exit_approve(*, exit: Exit, user: User) -> Exit:
         raise ValidationError(NOT_PROPOSED % {"status": exit.get_status_display()}, code="not_proposed")
     registration_end(registration=exit.registration, ended_on=exit.deregistered_on)
     exit.refresh_from_db()
+    exit_proposals_close(exit=exit)
     _tell(exit)
     return exit
 
@@ -297,6 +319,86 @@ def proposal_dismiss(*, followup: MonthlyFollowUp, user: User, reason: str) -> P
         raise ValidationError(ALREADY_DISMISSED, code="already_dismissed") from exc
 
 
+@transaction.atomic
+def exit_cancel(*, exit: Exit, user: User, reason: str) -> Exit:
+    """撤销注销 (notice 四, corrections): before its upload a supervisor of the region cancels an effective exit,
+    with a reason; the registration becomes active again (registration's ``registration_reopen``, which refuses
+    when the person has registered or applied again since) and the person is told (none for code 26).
+
+    The exit row is locked first; then ``signals.exit_cancelling`` is sent, and a receiver refuses once the exit
+    was uploaded (the national sync stage: after upload the person registers anew); then the registration is
+    reopened, the exit cancelled and ``signals.exit_cancelled`` sent. One transaction: a refusal anywhere leaves
+    the exit effective and the registration ended."""
+    reason = _check_text(
+        reason, field="reason", limit=CANCEL_REASON_MAX_LENGTH, too_long=CANCEL_REASON_TOO_LONG
+    )
+    if not reason:
+        raise ValidationError({"reason": ValidationError(CANCEL_REASON_REQUIRED, code="required")})
+    _check_scope(user, exit.region)
+    if not user.has_role(Role.SUPERVISOR):
+        raise PermissionDenied(NOT_SUPERVISOR_CANCEL)
+    exit = (
+        Exit.objects.select_for_update(of=("self",))
+        .select_related("registration__person", "registration__office", "region")
+        .get(pk=exit.pk)
+    )
+    if exit.status != Exit.Status.EFFECTIVE:
+        raise ValidationError(NOT_CANCELLABLE % {"status": exit.get_status_display()}, code="not_effective")
+    exit_cancelling.send(sender=Exit, exit=exit, user=user)
+    registration_reopen(registration=exit.registration, user=user)
+    won = transition(
+        Exit,
+        exit.pk,
+        from_=Exit.Status.EFFECTIVE,
+        to=Exit.Status.CANCELLED,
+        allowed=Exit.STATUS_MOVES,
+        cancelled_by=user,
+        cancelled_at=timezone.now(),
+        cancel_reason=reason,
+    )
+    if not won:  # cannot happen under the row lock; kept as the guard of the conditional UPDATE
+        raise ValidationError(NOT_CANCELLABLE % {"status": exit.get_status_display()}, code="not_effective")
+    exit.refresh_from_db()
+    exit_cancelled.send(sender=Exit, exit=exit, user=user)
+    _tell_cancelled(exit)
+    return exit
+
+
+def refuse_transfer_while_waiting(sender, *, registration: Registration, **kwargs) -> None:
+    """Receiver of ``registration.signals.registration_transferring``: an exit waiting for a supervisor is decided
+    where it was proposed, before the registration moves (connected in ``apps.py``)."""
+    if Exit.objects.filter(registration=registration, status=Exit.Status.PROPOSED).exists():
+        raise ValidationError(TRANSFER_WAITING_EXIT, code="exit_waiting")
+
+
+def notice_ref(exit: Exit) -> str:
+    """The ``Notification.ref`` of the SMS telling the person of ``exit``."""
+    return f"deregistration:{exit.serial}"
+
+
+def cancel_notice_ref(exit: Exit) -> str:
+    """The ``Notification.ref`` of the SMS telling the person the exit was cancelled."""
+    return f"deregistration:{exit.serial}:cancel"
+
+
+def _tell_cancelled(exit: Exit) -> None:
+    if exit.reason in NO_NOTICE:
+        return
+    registration = exit.registration
+    with translation.override(SMS_LANGUAGE):
+        text = gettext(
+            "【失业登记】%(name)s，您好！您的失业登记（登记编号%(number)s）于%(date)s办理的注销已撤销，"
+            "失业登记继续有效。如有疑问请联系%(office)s：%(contact)s。"
+        ) % {
+            "name": exit.name,
+            "number": registration.number,
+            "date": f"{exit.deregistered_on:%Y年%m月%d日}",
+            "office": registration.office.name,
+            "contact": registration.office.phone or registration.office.address or registration.office.name,
+        }
+    notification_queue(phone=registration.person.phone, text=text, ref=cancel_notice_ref(exit))
+
+
 def _tell(exit: Exit) -> None:
     """Tell the person "以适当方式" (notice 四): an SMS with the ``deregistration:`` reference (stored as no-phone
     when there is none); nobody to tell for code 26 (death)."""
@@ -316,4 +418,109 @@ def _tell(exit: Exit) -> None:
             "office": office.name,
             "contact": office.phone or office.address or office.name,
         }
-    notification_queue(phone=registration.person.phone, text=text, ref=f"deregistration:{exit.serial}")
+    notification_queue(phone=registration.person.phone, text=text, ref=notice_ref(exit))
+
+
+# ---- exit proposals from comparison data (ExitProposal) ------------------------------------------------------
+PROPOSAL_NOT_OPEN = _("该注销提议已处理（%(status)s），不能重复处理")
+
+
+def exit_proposals_close(*, exit: Exit) -> int:
+    """An exit of the registration took effect (notice 四): its open proposals from comparison data are closed as
+    confirmed, naming the exit (whichever code it has: the registration is ended either way). Returns how many.
+    Called by ``exit_propose`` and ``exit_approve`` in their transaction."""
+    return ExitProposal.objects.filter(
+        registration_id=exit.registration_id, status=ExitProposal.Status.OPEN
+    ).update(
+        status=ExitProposal.Status.CONFIRMED,
+        exit=exit,
+        decided_by=exit.decided_by or exit.proposed_by,
+        decided_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def exit_proposal_dismiss(*, proposal: ExitProposal, user: User, reason: str) -> ExitProposal:
+    """不予注销: a caseworker of the region decides that a proposal from comparison data (a pension award, a death,
+    school or enlistment, prison, a new job or business) does not lead to an exit, with a reason; it leaves the
+    worklist and the same event is never proposed again (``deregistration_exitproposal_once_per_event``). Once:
+    a proposal already dismissed or closed by an exit is refused, also under a race (conditional UPDATE)."""
+    reason = _check_text(
+        reason, field="reason", limit=DISMISS_REASON_MAX_LENGTH, too_long=DISMISS_REASON_TOO_LONG
+    )
+    if not reason:
+        raise ValidationError({"reason": ValidationError(DISMISS_REASON_REQUIRED, code="required")})
+    proposal = ExitProposal.objects.select_related("region").get(pk=proposal.pk)
+    _check_scope(user, proposal.region)
+    won = transition(
+        ExitProposal,
+        proposal.pk,
+        from_=ExitProposal.Status.OPEN,
+        to=ExitProposal.Status.DISMISSED,
+        allowed=ExitProposal.STATUS_MOVES,
+        dismiss_reason=reason,
+        decided_by=user,
+        decided_at=timezone.now(),
+    )
+    proposal.refresh_from_db()
+    if not won:
+        raise ValidationError(PROPOSAL_NOT_OPEN % {"status": proposal.get_status_display()}, code="not_open")
+    return proposal
+
+
+# Records of stage 1's comparison (registration.ComparisonRecord) that started after the registration date of an
+# active registration of the same person: a new job (social insurance, → 11) or a new business (→ 12). One
+# statement; the unique key (registration, code, source, event date) makes it idempotent.
+_COMPARISON_SQL = """
+INSERT INTO deregistration_exitproposal
+    (created_at, updated_at, registration_id, region_id, code, source, event_on, evidence, batch_id, "row",
+     record_id, status, dismiss_reason)
+SELECT now(), now(), r.id, r.region_id,
+       CASE c.source WHEN %(si)s THEN %(code_si)s ELSE %(code_bu)s END,
+       CASE c.source WHEN %(si)s THEN %(employment)s ELSE %(business)s END,
+       c.start_date,
+       left(c.organisation, 300),
+       c.batch_id, NULL, c.id, %(open)s, ''
+FROM registration_comparisonrecord c
+JOIN registration_person p ON p.id_number = c.id_number AND p.id_type = %(citizen)s
+JOIN registration_registration r ON r.person_id = p.id AND r.status = %(active)s
+WHERE c.start_date > r.registered_on AND c.start_date <= %(today)s {batch_filter}
+ORDER BY c.id
+ON CONFLICT DO NOTHING
+"""
+
+
+def exit_proposals_from_comparison(*, batch_id: int | None = None) -> int:
+    """Propose 11 / 12 (notice 四: found a job, started a business) for every active registration whose person has
+    a social-insurance or business record starting after the registration date; ``batch_id`` limits the records
+    to one comparison import (called when that import is done). Returns how many proposals were made.
+
+    When: right after each comparison import (``registration.signals.import_batch_done``) for that file's
+    records, and every night (job ``deregistration.propose_from_comparison``) over all records, which also
+    catches a registration imported after the record (既有失业登记) and an import whose signal was lost.
+    A record whose period has since ended still proposes (the registration should have ended when the job
+    began); the worklist shows its period. A record that has not started yet proposes once it has (the nightly
+    run). Records serve the whole deployment (as for the comparison at registration), so the proposals land in
+    whichever region holds the registration. Idempotent: an event is proposed once, whatever became of it."""
+    from registration.models import CITIZEN_ID, ComparisonRecord
+    from registration.models import Registration as Reg
+
+    batch_filter = "AND c.batch_id = %(batch)s" if batch_id is not None else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _COMPARISON_SQL.format(batch_filter=batch_filter),
+            {
+                "si": ComparisonRecord.Source.SOCIAL_INSURANCE,
+                "code_si": PROPOSAL_CODES[ProposalSource.EMPLOYMENT],
+                "code_bu": PROPOSAL_CODES[ProposalSource.BUSINESS],
+                "employment": ProposalSource.EMPLOYMENT,
+                "business": ProposalSource.BUSINESS,
+                "open": ExitProposal.Status.OPEN,
+                "citizen": CITIZEN_ID,
+                "active": Reg.Status.ACTIVE,
+                "batch": batch_id,
+                "today": timezone.localdate(),
+            },
+        )
+        return cursor.rowcount

@@ -445,7 +445,7 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def followup_open_month(year: int, month: int) -> int:
+def followup_open_month(year: int, month: int, *, registration_id: int | None = None) -> int:
     """Open the follow-up of ``year``-``month`` for every registration active on the month's first day and
     registered before that month, due on the month's last working day (notice 四); returns how many were opened.
 
@@ -456,15 +456,21 @@ def followup_open_month(year: int, month: int) -> int:
     Idempotent (a second run opens nothing), safe to run late (the 3rd still opens the month: "active on the
     first day" is read from ``ended_on``, not from today's status), and parallel-safe: a concurrent run's rows
     conflict on the unique index, and the later one waits for the first to commit and then skips them.
+
+    ``registration_id``: that one registration only (a registration reopened after its exit was cancelled,
+    ``reopened_follow_month``).
     """
     first = date(year, month, 1)
     due_on = last_workday_of_month(year, month)
     active_on_first = "r.registered_on < %(first)s AND (r.ended_on IS NULL OR r.ended_on > %(first)s)"
-    params: dict[str, date | str] = {
+    params: dict[str, date | str | int] = {
         "first": first,
         "due_on": due_on,
         "open": MonthlyFollowUp.Status.OPEN.value,
     }
+    if registration_id is not None:
+        active_on_first += " AND r.id = %(registration_id)s"
+        params["registration_id"] = registration_id
     with transaction.atomic():
         _insert_cases(active_on_first, params)
         with connection.cursor() as cursor:

@@ -27,7 +27,7 @@ def exit_records_xlsx(rows: list[tuple[Exit, dict[str, str]]], *, user) -> bytes
             sheet.append([record[spec.code] for spec in FIELD_SPECS])
     IdReveal.objects.bulk_create(
         [
-            IdReveal(person=exit.registration.person, user=user, context=IdReveal.Context.UPLOAD_EXPORT)
+            IdReveal(person=exit.registration.person, user=user, context=IdReveal.Context.EXIT_EXPORT)
             for exit, _record in rows
         ]
     )

@@ -23,6 +23,8 @@ what it adds to the shared pages, and the site shell reads the declarations of e
 - **home_panels**, **timeline_providers**, **demo_data**: dotted paths, imported on first use so that a
   plugins module stays cheap to import and free of import cycles.
 - **person_sections**: ``(request, person) -> (template, context) | None``, a section of the person page.
+- **list_badges**: ``(request, registration_ids: list[int]) -> dict[int, list[Badge]]``, marks on the rows of the
+  lists of registrations and people (e.g. "an exit proposal waits"), one call per list, within the user's scope.
 - **progress_providers**: ``(registration) -> list`` of items with ``on`` (a date), ``name`` and ``detail``: what
   the applicant's online progress page shows of the service they got (notice 六 "服务提供"; nothing internal).
 
@@ -67,6 +69,15 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class Badge:
+    """A mark on a row of a list of registrations (``Plugin.list_badges``): a short label and, if given, the page
+    it leads to."""
+
+    label: str | Promise
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Plugin:
     """What one stage adds to the shared pages (see the module docstring)."""
 
@@ -76,6 +87,7 @@ class Plugin:
     timeline_providers: Iterable[str] = ()
     person_sections: Iterable[str] = ()
     progress_providers: Iterable[str] = ()
+    list_badges: Iterable[str] = ()
     demo_data: str | None = None
     app_label: str = ""  # filled in by discovery
 
@@ -99,6 +111,7 @@ def plugins() -> tuple[Plugin, ...]:
                 timeline_providers=tuple(plugin.timeline_providers),
                 person_sections=tuple(plugin.person_sections),
                 progress_providers=tuple(plugin.progress_providers),
+                list_badges=tuple(plugin.list_badges),
                 demo_data=plugin.demo_data,
                 app_label=config.label,
             )
@@ -143,6 +156,19 @@ def person_sections() -> list[Callable[[HttpRequest, Any], tuple[str, dict] | No
 
 def progress_providers() -> list[Callable[[Any], list]]:
     return _callables(path for plugin in plugins() for path in plugin.progress_providers)
+
+
+def list_badges(request: HttpRequest, registration_ids: Iterable[int]) -> dict[int, list[Badge]]:
+    """Every stage's marks on the listed registrations (``Plugin.list_badges``): registration id → badges, in
+    INSTALLED_APPS order; a registration no stage marks is absent."""
+    ids = list(dict.fromkeys(registration_ids))
+    merged: dict[int, list[Badge]] = {}
+    if not ids:
+        return merged
+    for provider in _callables(path for plugin in plugins() for path in plugin.list_badges):
+        for pk, badges in provider(request, ids).items():
+            merged.setdefault(pk, []).extend(badges)
+    return merged
 
 
 def render_sections(

@@ -252,6 +252,15 @@ class ImportBatch(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name}"
 
+    def get_kind_display(self) -> str:  # type: ignore[no-redef]  # replaces the one Django (and django-stubs) make from the choices
+        """The kind's label; a kind a later stage registered on the import mechanism has its label there
+        (``imports.batches.ImportFlow.labels``)."""
+        if self.kind in self.Kind.values:
+            return str(self.Kind(self.kind).label)
+        from .imports.batches import kind_label  # the flows import this module
+
+        return str(kind_label(self.kind) or self.kind)
+
 
 class ComparisonRecord(models.Model):
     """A record from another department used for 信息比对 (notice 二): a social-insurance contribution period
@@ -528,8 +537,16 @@ class RegistrationStatus(models.TextChoices):
     ENDED = "ended", _("已注销")
 
 
-# Ended once, by the deregistration stage (services.registration_end); to register again a person applies anew.
-REGISTRATION_MOVES = Transitions(RegistrationStatus, {RegistrationStatus.ACTIVE: {RegistrationStatus.ENDED}})
+# Ended by the deregistration stage (services.registration_end); to register again a person applies anew. An
+# exit cancelled before its upload makes the registration active again (services.registration_reopen), unless the
+# person has registered again since.
+REGISTRATION_MOVES = Transitions(
+    RegistrationStatus,
+    {
+        RegistrationStatus.ACTIVE: {RegistrationStatus.ENDED},
+        RegistrationStatus.ENDED: {RegistrationStatus.ACTIVE},
+    },
+)
 
 
 class RegistrationSource(models.TextChoices):
@@ -565,13 +582,15 @@ class Registration(TimeStampedModel):
     First contact is due within 5 working days after registration (``first_contact_due_at``, notice 三; for a
     handed-over graduate counted from the hand-over date); the follow-up stage reads registrations that still
     lack one. ``status`` becomes ENDED only through ``registration_end``, which the deregistration stage calls,
-    or is imported so.
+    or is imported so; ACTIVE again only through ``registration_reopen`` (an exit cancelled before its upload).
+    A supervisor may move an active registration to another office of the province (``registration_transfer``,
+    kept as a ``Transfer``): ``office`` and ``region`` are where it is held now.
     """
 
     Status = RegistrationStatus
     STATUS_MOVES = REGISTRATION_MOVES
-    OPEN_STATES = STATUS_MOVES.non_terminal  # active
-    TERMINAL_STATES = STATUS_MOVES.terminal  # ended
+    OPEN_STATES = STATUS_MOVES.non_terminal  # active, ended (an ended one may be reopened: exit cancelled)
+    TERMINAL_STATES = STATUS_MOVES.terminal  # none
     Source = RegistrationSource
 
     code = models.UUIDField(_("唯一标识"), default=uuid.uuid4, unique=True, editable=False)
@@ -823,7 +842,7 @@ class IdReveal(models.Model):
         PERSON_PAGE = "person_page", _("人员页面")
         COMMITMENT_LETTER = "commitment_letter", _("告知承诺书")
         DIBAO_EXPORT = "dibao_export", _("低保转介导出")
-        UPLOAD_EXPORT = "upload_export", _("部级平台上传数据导出")
+        EXIT_EXPORT = "exit_export", _("注销名单导出（完整号码）")
 
     person = models.ForeignKey(Person, verbose_name=_("劳动者"), on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(
@@ -845,3 +864,52 @@ class IdReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+@tracked()
+class Transfer(TimeStampedModel):
+    """The move of an active registration to another office of the same province (转移), by a supervisor who sees
+    the registration's region, with the reason (``services.registration_transfer``). No exit is recorded: the
+    registration goes on where it is now held. Both offices keep the record: the sending one reads it on its
+    transfers list and the person's timeline (``from_region``), the receiving one holds the registration
+    (``to_region``). Never changed afterwards: a move back is a new transfer."""
+
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("失业登记"), on_delete=models.PROTECT, related_name="transfers"
+    )
+    from_office = models.ForeignKey(
+        Office, verbose_name=_("转出机构"), on_delete=models.PROTECT, related_name="+"
+    )
+    from_region = models.ForeignKey(
+        Region, verbose_name=_("转出地"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_office = models.ForeignKey(
+        Office, verbose_name=_("转入机构"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_region = models.ForeignKey(
+        Region, verbose_name=_("转入地"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("转移原因"), max_length=200)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("转移时间"))
+
+    class Meta:
+        verbose_name = _("失业登记转移")
+        verbose_name_plural = _("失业登记转移")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(from_office=models.F("to_office")),
+                name="registration_transfer_other_office",
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="registration_transfer_has_reason"),
+        ]
+        indexes = [
+            # deregistration.selectors.transfers_for: the moves out of and into a region, newest first.
+            models.Index(fields=["from_region", "-at"], name="registration_transfer_from"),
+            models.Index(fields=["to_region", "-at"], name="registration_transfer_to"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}: {self.from_office_id} → {self.to_office_id}"

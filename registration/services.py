@@ -17,6 +17,10 @@
   dates (Henan 三), active or ended with its AJC00A reason.
 - ``application_verify_manually``, ``bundle_request_open`` / ``bundle_request_set_status``,
   ``person_reveal_id``, ``registration_end`` (called by the deregistration stage).
+- ``registration_reopen``: an exit cancelled before its upload makes the registration active again (called by
+  the deregistration stage), refused when the person has registered or applied again since.
+- ``registration_transfer``: a supervisor moves an active registration to another office of the province, kept
+  as a ``Transfer``; no exit is recorded.
 
 The services here move a status only through ``common.transitions.transition``, along the model's
 ``STATUS_MOVES``: a conditional UPDATE on the row and its old status, so of two concurrent decisions exactly one
@@ -45,6 +49,7 @@ from common.numbering import next_number
 from common.transitions import transition
 from common.validators import invisible_character_errors
 from offices.models import Office, Region, User
+from offices.roles import Role
 from offices.scoping import can_see_region
 from offices.selectors import office_for_region
 from workdays.calendar import CalendarNotLoaded, deadline_at
@@ -67,9 +72,11 @@ from .models import (
     Person,
     Registration,
     RejectionReason,
+    Transfer,
     Verification,
 )
 from .selectors import person_by_document, person_visible_to
+from .signals import registration_reopened, registration_transferred, registration_transferring
 from .verification import run_comparison
 
 if TYPE_CHECKING:  # django-stubs is a development dependency
@@ -984,3 +991,150 @@ def registration_record_commitment(*, registration: Registration, user: User) ->
             raise ValidationError(COMMITMENT_ALREADY_RECORDED % {"at": at}, code="recorded")
         raise ValidationError(COMMITMENT_NOT_ACTIVE, code="not_active")
     return registration
+
+
+# ---- corrections: reopen after a cancelled exit, transfer within the province ----------------------------------
+
+REOPEN_NOT_ENDED = _("该失业登记未注销，无需恢复")
+REOPEN_IMPORTED = _("该登记是导入的既有注销记录，不能恢复；如需办理请本人重新申请")
+REOPEN_REGISTERED_AGAIN = _("该劳动者此后已重新办理失业登记（%(number)s），不能恢复原登记")
+REOPEN_APPLIED_AGAIN = _("该劳动者此后已重新申请失业登记（%(number)s），请在该申请中办理，不能恢复原登记")
+TRANSFER_SUPERVISOR_ONLY = _("只有主管可以转移失业登记")
+TRANSFER_NOT_ACTIVE = _("该失业登记已注销，不能转移")
+TRANSFER_OFFICE_REQUIRED = _("请选择转入机构")
+TRANSFER_SAME_OFFICE = _("转入机构不能是当前登记机构")
+TRANSFER_OFFICE_INACTIVE = _("转入机构已停用")
+TRANSFER_OTHER_PROVINCE = _("只能转移到本省的公共就业服务机构；在外省登记的，请本人到该地办理")
+TRANSFER_REASON_REQUIRED = _("请填写转移原因")
+TRANSFER_REASON_TOO_LONG = _("转移原因最多 %(limit)d 个字符")
+TRANSFER_REASON_MAX_LENGTH = 200
+
+
+def _province(region: Region) -> str:
+    """The code of the province ``region`` lies in (the first code of its path)."""
+    return region.path.split("/", 1)[0]
+
+
+@transaction.atomic
+def registration_reopen(*, registration: Registration, user: User) -> Registration:
+    """Make an ended registration active again: what ``registration_end`` did is reversed (status, ``ended_on``).
+    Called by the deregistration stage when a supervisor cancels an exit before its upload (the stage checks the
+    role and the upload); here: the user's region, and nobody may hold two registrations.
+
+    Refused (ValidationError, nothing changed) when the registration is not ended, is an imported historical one
+    (it has its own ``ended_reason`` and no exit), or the person has since registered again (an active or a newer
+    registration) or applied again (a pending application): the person goes on with the new one. The person row is
+    locked first, as every service that registers a person does, so a decision on a new application cannot race.
+    Sends ``signals.registration_reopened``."""
+    if not can_see_region(user, registration.region):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    Person.objects.select_for_update().filter(pk=registration.person_id).first()
+    registration = Registration.objects.select_for_update(of=("self",)).get(pk=registration.pk)
+    if registration.status != Registration.Status.ENDED:
+        raise ValidationError(REOPEN_NOT_ENDED, code="not_ended")
+    if registration.ended_reason:
+        raise ValidationError(REOPEN_IMPORTED, code="imported")
+    others = Registration.objects.filter(person_id=registration.person_id).exclude(pk=registration.pk)
+    again = (
+        others.filter(
+            Q(status=Registration.Status.ACTIVE)
+            | Q(registered_on__gt=registration.registered_on)
+            | Q(registered_on=registration.registered_on, created_at__gt=registration.created_at)
+        )
+        .order_by("-registered_on", "-pk")
+        .first()
+    )
+    if again is not None:
+        raise ValidationError(REOPEN_REGISTERED_AGAIN % {"number": again.number}, code="registered_again")
+    pending = Application.objects.filter(
+        person_id=registration.person_id, status=Application.Status.PENDING
+    ).first()
+    if pending is not None:
+        raise ValidationError(REOPEN_APPLIED_AGAIN % {"number": pending.number}, code="applied_again")
+    try:
+        with transaction.atomic():
+            won = transition(
+                Registration,
+                registration.pk,
+                from_=Registration.Status.ENDED,
+                to=Registration.Status.ACTIVE,
+                allowed=Registration.STATUS_MOVES,
+                ended_on=None,
+            )
+    except IntegrityError as exc:  # registered again at this very moment (one active registration per person)
+        raise ValidationError(REOPEN_REGISTERED_AGAIN % {"number": "—"}, code="registered_again") from exc
+    if not won:  # cannot happen under the row lock; kept as the guard of the conditional UPDATE
+        raise ValidationError(REOPEN_NOT_ENDED, code="not_ended")
+    registration.refresh_from_db()
+    registration_reopened.send(sender=Registration, registration=registration, user=user)
+    return registration
+
+
+@transaction.atomic
+def registration_transfer(
+    *, registration: Registration, user: User, to_office: Office | None, reason: str
+) -> Transfer:
+    """Move an active registration to another office of the same province (notice 四, 转移): a supervisor who sees
+    the registration's region; ``to_office`` active, not the current one, in the province; a reason. The
+    registration (and the person's managing region) is then held by ``to_office``; the person stays visible to the
+    sending office through their application there, and the ``Transfer`` row keeps the move for both. No exit is
+    recorded. A person registered in another province asks that office to deregister (nothing moves across).
+
+    Sends ``signals.registration_transferring`` before the change (a receiver may refuse with ValidationError)
+    and ``signals.registration_transferred`` after it, in this transaction."""
+    if not user.has_role(Role.SUPERVISOR):
+        raise PermissionDenied(TRANSFER_SUPERVISOR_ONLY)
+    if not can_see_region(user, registration.region):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    errors: dict[str, list[StrOrPromise]] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [TRANSFER_REASON_REQUIRED]
+    elif len(reason) > TRANSFER_REASON_MAX_LENGTH:
+        errors["reason"] = [TRANSFER_REASON_TOO_LONG % {"limit": TRANSFER_REASON_MAX_LENGTH}]
+    registration = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("region", "office", "person")
+        .get(pk=registration.pk)
+    )
+    if to_office is None:
+        errors["to_office"] = [TRANSFER_OFFICE_REQUIRED]
+    else:
+        to_office = Office.objects.select_related("region").get(pk=to_office.pk)
+        if to_office.pk == registration.office_id:
+            errors["to_office"] = [TRANSFER_SAME_OFFICE]
+        elif not to_office.is_active:
+            errors["to_office"] = [TRANSFER_OFFICE_INACTIVE]
+        elif _province(to_office.region) != _province(registration.region):
+            errors["to_office"] = [TRANSFER_OTHER_PROVINCE]
+    if errors:
+        raise ValidationError(errors)
+    assert to_office is not None
+    if registration.status != Registration.Status.ACTIVE:
+        raise ValidationError(TRANSFER_NOT_ACTIVE, code="not_active")
+    registration_transferring.send(
+        sender=Registration, registration=registration, to_office=to_office, user=user
+    )
+    transfer = Transfer.objects.create(
+        registration=registration,
+        from_office=registration.office,
+        from_region=registration.region,
+        to_office=to_office,
+        to_region=to_office.region,
+        reason=reason,
+        by=user,
+        at=timezone.now(),
+    )
+    registration.office, registration.region = to_office, to_office.region
+    registration.save(update_fields=["office", "region", "updated_at"])
+    person = Person.objects.select_for_update().get(pk=registration.person_id)
+    if person.region_id != to_office.region_id:
+        # Managed where the registration is held now; the sending office keeps seeing the person through the
+        # application decided there (``selectors.people_in_scope``) and the transfer record.
+        person.region = to_office.region
+        person.applied_elsewhere = True
+        person.save(update_fields=["region", "applied_elsewhere", "updated_at"])
+    registration_transferred.send(
+        sender=Registration, registration=registration, transfer=transfer, user=user
+    )
+    return transfer

@@ -36,10 +36,12 @@ soft time limit all the same.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -65,6 +67,12 @@ from common.transitions import transition
 from offices.models import Office
 
 from ..models import ImportBatch
+from ..signals import import_batch_done
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import StrOrPromise
+
+logger = logging.getLogger(__name__)
 
 TASK_NAME = "registration.process_import_batch"
 CHUNK_SECONDS = 15.0  # a chunk commits (the batch's heartbeat) at least this often, plus one row
@@ -108,15 +116,28 @@ class ImportFlow:
     kinds: tuple[str, ...]
     columns: Callable[[str], list[Column]]
     start: Callable[[ImportBatch], ChunkHandler]
+    # Labels of kinds that ``ImportBatch.Kind`` does not list: a later stage's own imports run on this mechanism
+    # (``register_flow`` from its own folder) without registration knowing them (``ImportBatch.get_kind_display``).
+    labels: Mapping[str, StrOrPromise] = field(default_factory=dict)
 
 
 FLOWS: dict[str, ImportFlow] = {}
 
 
 def register_flow(flow: ImportFlow) -> ImportFlow:
+    """Make ``flow`` the one of its kinds. Later stages register their own kinds here (and give their labels);
+    a kind is at most 20 characters (``ImportBatch.kind``)."""
     for kind in flow.kinds:
+        if len(kind) > 20:
+            raise ValueError(f"import kind too long: {kind!r}")
         FLOWS[kind] = flow
     return flow
+
+
+def kind_label(kind: str) -> StrOrPromise | None:
+    """The label of a kind registered by a later stage (``ImportFlow.labels``), or None."""
+    flow = FLOWS.get(kind)
+    return flow.labels.get(kind) if flow is not None else None
 
 
 def office_of(user) -> Office:
@@ -232,7 +253,7 @@ def import_batch_process(batch_id: int, *, time_budget: float | None = None) -> 
         except _ClaimLost:
             return True
         errors, skips = ImportBatch.objects.values_list("errors", "skips").get(pk=batch.pk)
-        transition(
+        done = transition(
             mine,
             batch.pk,
             from_=Status.RUNNING,
@@ -242,6 +263,12 @@ def import_batch_process(batch_id: int, *, time_budget: float | None = None) -> 
             skips=sort_errors(skips),
             content=None,  # the rows are in the database now; the file's sha256 stays
         )
+    if done:
+        for receiver, result in import_batch_done.send_robust(sender=ImportBatch, batch=batch):
+            if isinstance(result, Exception):
+                logger.error(
+                    "import_batch_done receiver %r failed for batch %s: %r", receiver, batch.pk, result
+                )
     return True
 
 

@@ -36,13 +36,19 @@ BATCHES_PER_PAGE = 50
 ERRORS_PER_PAGE = 200
 
 
+def _own_kinds():
+    """Stage 1's batches: later stages run their own lists on the same import job (``imports.batches.
+    register_flow``) and show them on their own pages."""
+    return ImportBatch.objects.defer("content").filter(kind__in=ImportBatch.Kind.values)
+
+
 @login_required
 @permission_required("registration.view_importbatch", raise_exception=True)
 @require_GET
 def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The import batches of the offices in the user's scope (their own office first of all), newest first."""
     batches = scope_by_region(
-        ImportBatch.objects.defer("content").select_related("office", "uploaded_by"),
+        _own_kinds().select_related("office", "uploaded_by"),
         request.user,
         field="office__region",
     ).order_by("-created_at", "-pk")
@@ -146,7 +152,7 @@ def import_registrations(request: AuthenticatedHttpRequest) -> HttpResponse:
 def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One batch: counts and the per-row error report."""
     batch = get_in_scope_or_404(
-        ImportBatch.objects.defer("content").select_related("office", "uploaded_by"),
+        _own_kinds().select_related("office", "uploaded_by"),
         request.user,
         field="office__region",
         pk=pk,

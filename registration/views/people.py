@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from offices.auth import AuthenticatedHttpRequest
 from offices.scoping import get_in_scope_or_404
-from portal.plugins import person_sections, render_sections
+from portal.plugins import list_badges, person_sections, render_sections
 
 from .. import services
 from ..forms import BundleOpenForm, BundleStatusForm, PersonSearchForm
@@ -41,9 +41,22 @@ def person_search_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     people: list[Person] = []
     if form.is_valid() and form.cleaned_data["q"]:
         people = list(person_search(request.user, form.cleaned_data["q"]))
+        _mark_people(request, people)
     response = render(request, "registration/person_search.html", {"form": form, "people": people})
     add_never_cache_headers(response)
     return response
+
+
+def _mark_people(request: AuthenticatedHttpRequest, people: list[Person]) -> None:
+    """Each listed person gets ``badges``: the later stages' marks on their registrations (portal
+    ``list_badges``, e.g. an open exit proposal), one query here and one call per stage."""
+    of_person: dict[int, list[int]] = {}
+    for pk, person_id in Registration.objects.filter(person__in=people).values_list("pk", "person_id"):
+        of_person.setdefault(person_id, []).append(pk)
+    marks = list_badges(request, [pk for pks in of_person.values() for pk in pks])
+    for p in people:
+        badges = [b for pk in of_person.get(p.pk, []) for b in marks.get(pk, [])]
+        p.badges = list(dict.fromkeys(badges))  # type: ignore[attr-defined]  # shown by the template only
 
 
 def _person_page(request: AuthenticatedHttpRequest, person: Person, *, revealed: str = "") -> HttpResponse:
@@ -53,6 +66,9 @@ def _person_page(request: AuthenticatedHttpRequest, person: Person, *, revealed:
         .prefetch_related("bundle_requests")
         .order_by("-registered_on", "-pk")
     )
+    marks = list_badges(request, [r.pk for r in registrations])
+    for r in registrations:
+        r.badges = marks.get(r.pk, [])  # type: ignore[attr-defined]  # shown by the template only
     active = next((r for r in registrations if r.status == Registration.Status.ACTIVE), None)
     context = {
         "person": person,

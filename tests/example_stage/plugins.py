@@ -6,4 +6,5 @@ plugin = Plugin(
     role_permissions={Role.CASEWORKER: ["example_stage.use_example", "example_stage.view_tick"]},
     home_panels=["tests.example_stage.views.panel"],
     timeline_providers=["tests.example_stage.views.timeline"],
+    list_badges=["tests.example_stage.views.badges"],
 )

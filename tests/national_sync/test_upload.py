@@ -308,3 +308,24 @@ def test_imported_ended_registrations_have_no_exit_and_are_never_sent(
     assert (counts["opened"], counts["acknowledged"]) == (1, 1)
     assert list(ExitUpload.objects.values_list("exit_id", flat=True)) == [exit.pk]
     assert simulator.received() == 1
+
+
+# ---- through deregistration's real cancel service ----------------------------------------------------
+def test_the_cancel_service_is_refused_once_the_exit_was_sent_and_allowed_before(
+    caseworker_jiefang, supervisor_jiaozuo, simulator
+):
+    from deregistration.services import exit_cancel
+
+    sent, waiting = effective_exits(caseworker_jiefang, 2)
+    uploads_open()
+    Exit.objects.filter(pk=waiting.pk).update(handler_name="李 经办")  # breaks a rule: never sent
+    upload_exits()
+    assert ExitUpload.objects.get(exit=sent).status == ExitUpload.Status.ACKNOWLEDGED
+    with pytest.raises(ValidationError) as exc:
+        exit_cancel(exit=sent, user=supervisor_jiaozuo, reason="误操作")
+    assert exc.value.messages == [str(NOT_CANCELLABLE)]
+    sent.refresh_from_db()
+    assert sent.status == Exit.Status.EFFECTIVE
+    exit_cancel(exit=waiting, user=supervisor_jiaozuo, reason="误操作")
+    assert ExitUpload.objects.get(exit=waiting).status == ExitUpload.Status.WITHDRAWN
+    assert upload_exits()["sent"] == 0

@@ -177,7 +177,7 @@ def test_the_days_xlsx_has_the_attachments_columns_full_numbers_and_logs_each_re
     assert [h.split("（")[1].rstrip("）") for h in rows[0]] == list(FIELDS)
     assert rows[1][:4] == ("410802", exits[0].serial, "张三", exits[0].social_security_number)
     assert rows[1][6] == "20261118" and rows[1][9] == "20261120"
-    reveals = IdReveal.objects.filter(user=ops_jiaozuo, context=IdReveal.Context.UPLOAD_EXPORT)
+    reveals = IdReveal.objects.filter(user=ops_jiaozuo, context=IdReveal.Context.EXIT_EXPORT)
     assert reveals.count() == 2
 
 

@@ -129,3 +129,30 @@ def test_ops_see_the_stage_ops_tools_on_their_home_page(client, ops_jiaozuo):
     html = client.get(reverse("home")).content.decode()
     panel = html[html.index('id="panel-ops"') :]
     assert f'<a href="{reverse("registration:import_list")}">数据导入</a>' in panel
+
+
+@pytest.mark.django_db
+def test_a_new_stage_marks_registrations_on_the_lists(client, caseworker_jiefang):
+    from registration.services import application_register
+    from tests.registration.factories import person_data, submit
+
+    marked = application_register(
+        application=submit(user=caseworker_jiefang, person=person_data(name="示例标记")),
+        user=caseworker_jiefang,
+    )
+    plain = application_register(
+        application=submit(user=caseworker_jiefang, person=person_data(name="示例普通")),
+        user=caseworker_jiefang,
+    )
+    client.force_login(caseworker_jiefang)
+    html = client.post(reverse("registration:person_search"), {"q": "示例"}).content.decode()
+    rows = {
+        name: html[html.index(name) : html.index("</tr>", html.index(name))]
+        for name in ("示例标记", "示例普通")
+    }
+    assert "示例阶段标记" in rows["示例标记"] and "示例阶段标记" not in rows["示例普通"]
+    page = client.get(reverse("registration:person_detail", args=[marked.person.code])).content.decode()
+    row = page[page.index(f'id="registration-{marked.number}"') :]
+    assert "示例阶段标记" in row[: row.index("</tr>")]
+    page = client.get(reverse("registration:person_detail", args=[plain.person.code])).content.decode()
+    assert "示例阶段标记" not in page

@@ -34,6 +34,7 @@ def test_the_maps_say_what_the_services_do():
     assert Application.STATUS_MOVES.targets(A.PENDING) == (A.REGISTERED, A.REJECTED, A.WITHDRAWN)
     assert Application.TERMINAL_STATES == (A.REGISTERED, A.REJECTED, A.WITHDRAWN)
     assert Registration.STATUS_MOVES.targets(R.ACTIVE) == (R.ENDED,)
+    assert Registration.STATUS_MOVES.targets(R.ENDED) == (R.ACTIVE,)  # registration_reopen (exit cancelled)
     assert ImportBatch.STATUS_MOVES.targets(I.QUEUED) == (I.RUNNING,)
     assert ImportBatch.STATUS_MOVES.targets(I.RUNNING) == (I.QUEUED, I.DONE, I.FAILED)
     assert BundleRequest.STATUS_MOVES.targets(B.OPEN) == (B.IN_PROGRESS, B.DONE, B.DECLINED, B.CANCELLED)
