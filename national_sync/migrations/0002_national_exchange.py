@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
         ('national_sync', '0001_exit_upload'),
         ('offices', '0002_load_regions'),
         ('pghistory', '0007_auto_20250421_0444'),
-        ('registration', '0011_idreveal_upload_export'),
+        ('registration', '0011_reopen_and_transfer'),
     ]
 
     operations = [
