@@ -127,3 +127,69 @@ def upload_day(ctx: BenchContext):
             raise RuntimeError(f"expected {RECORDS} acknowledged, got {counts}")
 
     return step
+
+
+# ---- the national platform exchange: local registrations pushed (the backfill's pace) ----------------------
+PUSHES = 20_000
+
+
+def _push_rows(group: int) -> list:
+    from registration.models import Application
+
+    from .exchange_models import NationalPush
+
+    rows = list(
+        Registration.objects.filter(
+            channel__in=[Application.Channel.COUNTER, Application.Channel.ONLINE],
+            region__is_local=False,
+            person__id_type="01",
+        )
+        .exclude(person__social_security_number="")
+        .order_by("pk")
+        .values_list("pk", "number", "region_id", "registered_on")[group * PUSHES : (group + 1) * PUSHES]
+    )
+    if len(rows) < PUSHES:
+        raise SkipScenario(f"needs {PUSHES * (group + 1)} registrations: make bench PEOPLE=100000 or more")
+    return [
+        NationalPush(
+            kind=NationalPush.Kind.REGISTRATION,
+            registration_id=pk,
+            key=f"{region}/{number}",
+            region_id=region,
+            day=day,
+        )
+        for pk, number, region, day in rows
+    ]
+
+
+@scenario(
+    "national_sync.push_registrations",
+    target_ms_p95=30_000,
+    description="20,000 local registrations pushed to the simulator (the backfill's pace): built, validated, "
+    "sent in batches of 1,000 and acknowledged",
+    max_iterations=1,
+)
+def push_registrations(ctx: BenchContext):
+    from .exchange import HttpExchange
+    from .exchange_models import NationalPush
+    from .pushes import push_records
+
+    with pgtrigger.ignore("national_sync.NationalPush:delete_delete"):
+        NationalPush.objects.all().delete()
+    groups = [_push_rows(i) for i in range(ctx.calls)]
+    env = {**os.environ, "NATIONAL_SYNC_APP_ID": APP_ID, "NATIONAL_SYNC_APP_SECRET": SECRET}
+    proc, url = start_simulator_process(
+        port=free_port(), data_dir=Path(tempfile.mkdtemp(prefix="ministry-sim-bench-")), env=env
+    )
+    atexit.register(stop_process, proc)
+    exchange = HttpExchange(
+        HttpTransport(base_url=url + "/api/v1", app_id=APP_ID, secret=SECRET, max_attempts=1)
+    )
+
+    def step(i: int) -> None:
+        NationalPush.objects.bulk_create(groups[i], batch_size=5000)  # the scan's part, timed
+        counts = push_records(exchange=exchange, batch_size=1000, scan=False)
+        if counts.get("registration_acknowledged") != PUSHES:
+            raise RuntimeError(f"expected {PUSHES} acknowledged, got {counts}")
+
+    return step

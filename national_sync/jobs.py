@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from celery.schedules import crontab
 from django.conf import settings
@@ -58,3 +58,27 @@ def upload_exits_job() -> dict:
         except Exception:  # noqa: BLE001  (the broker is down too; the daily run is the fallback)
             logger.warning("could not schedule the upload's retry", exc_info=True)
     return counts
+
+
+# ---- the national platform exchange (applications pulled; decisions and local registrations pushed) ----
+PULL_APPLICATIONS = "national_sync.pull_applications"
+PUSH_RECORDS = "national_sync.push_records"
+
+# manage.py push_registrations --backfill sets it for the run it starts (under the job's lock).
+push_backfill: contextvars.ContextVar[bool] = contextvars.ContextVar("push_backfill", default=False)
+
+
+@job(PULL_APPLICATIONS, schedule=timedelta(minutes=10))
+def pull_applications_job() -> dict:
+    """Pull the national platform's new applications: each becomes one application (channel national), or is parked."""
+    from .applications import applications_pull
+
+    return applications_pull()
+
+
+@job(PUSH_RECORDS, schedule=timedelta(minutes=10))
+def push_records_job() -> dict:
+    """Push decisions on national applications and every local registration to the national platform."""
+    from .pushes import push_records
+
+    return push_records(backfill=push_backfill.get())

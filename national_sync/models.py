@@ -142,3 +142,9 @@ class ExitUpload(TimeStampedModel):
     @property
     def masked_id_number(self) -> str:
         return mask_document_number(self.exit.id_number)
+
+
+# The national platform exchange (pulled applications, decisions and local registrations pushed): its own module.
+from .exchange_models import ExchangeCursor as ExchangeCursor  # noqa: E402
+from .exchange_models import NationalApplication as NationalApplication  # noqa: E402
+from .exchange_models import NationalPush as NationalPush  # noqa: E402

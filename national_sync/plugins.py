@@ -1,6 +1,7 @@
 """How the national sync plugs into the site shell (portal.plugins): the ops page of the daily upload to the
-ministry platform (queues, runs, health, resend, the day's xlsx for a manual upload), and the clock of records
-not yet acknowledged (``clocks.py``) on the supervisors' deadline dashboard."""
+ministry platform (queues, runs, health, resend, the day's xlsx for a manual upload), the ops page of the
+national platform exchange (national applications parked and retried, the push queues of decisions and local
+registrations), and the clock of exit records not yet acknowledged (``clocks.py``) on the deadline dashboard."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,17 @@ plugin = Plugin(
             roles=(Role.OPS,),
             ops_tool=True,
         ),
+        NavItem(
+            _("全国平台数据交换"),
+            "national_sync:exchange",
+            perm="national_sync.view_nationalapplication",
+            roles=(Role.OPS,),
+            ops_tool=True,
+        ),
+    ],
+    timeline_providers=[
+        "national_sync.selectors.upload_timeline",
+        "national_sync.exchange_selectors.exchange_timeline",
     ],
     clocks=[
         Clock(
@@ -32,12 +44,15 @@ plugin = Plugin(
             done="acknowledged_at",
         )
     ],
-    timeline_providers=["national_sync.selectors.upload_timeline"],
     role_permissions={
         Role.OPS: [
             "national_sync.view_exitupload",
             "national_sync.change_exitupload",
             "national_sync.export_exitupload",
+            "national_sync.view_nationalapplication",
+            "national_sync.change_nationalapplication",
+            "national_sync.view_nationalpush",
+            "national_sync.change_nationalpush",
         ],
     },
 )

@@ -10,4 +10,5 @@ bench: a real HTTP server on loopback (``manage.py run_ministry_simulator --port
 
 ENDPOINT_MODULES = [
     "national_sync.simulator.exits",
+    "national_sync.simulator.national",
 ]

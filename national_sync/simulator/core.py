@@ -153,6 +153,7 @@ class Simulator:
         self.routes: dict[tuple[str, str], Handler] = {}
         self.stores: dict[str, JsonlStore] = {}
         self.page_sections: list[Callable[[Simulator], str]] = []
+        self.controls: dict[tuple[str, str], Handler] = {}  # unsigned /_control/… endpoints of the modules
         self.counters: dict[str, int] = {}
         self.started_at = now_text()
         for name in ENDPOINT_MODULES if modules is None else modules:
@@ -161,6 +162,10 @@ class Simulator:
     # ---- what modules use ----
     def route(self, method: str, endpoint: str, handler: Handler) -> None:
         self.routes[(method.upper(), protocol.API_PREFIX + endpoint)] = handler
+
+    def control(self, method: str, path: str, handler: Handler) -> None:
+        """An unsigned control endpoint of a module (``/_control/…``, loopback only), run under ``sim.lock``."""
+        self.controls[(method.upper(), path)] = handler
 
     def store(self, name: str) -> JsonlStore:
         if name not in self.stores:
@@ -350,6 +355,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             sim.arm(data)
         elif request.path == "/_control/reset" and request.method == "POST":
             sim.reset(data=bool(data.get("data")))
+        elif (handler := sim.controls.get((request.method, request.path))) is not None:
+            with sim.lock:
+                return handler(sim, request)
         elif not (request.path == "/_control/state" and request.method == "GET"):
             return error(404, "NOT_FOUND", request.path)
         return Response(200, sim.state())

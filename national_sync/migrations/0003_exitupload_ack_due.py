@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('deregistration', '0006_exit_history_triggers'),
-        ('national_sync', '0001_exit_upload'),
+        ('national_sync', '0002_national_exchange'),
         ('offices', '0003_region_area'),
     ]
 
