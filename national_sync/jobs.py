@@ -68,7 +68,11 @@ PUSH_RECORDS = "national_sync.push_records"
 push_backfill: contextvars.ContextVar[bool] = contextvars.ContextVar("push_backfill", default=False)
 
 
-@job(PULL_APPLICATIONS, schedule=timedelta(minutes=10))
+@job(
+    PULL_APPLICATIONS,
+    schedule=timedelta(minutes=10),
+    title=_("从全国平台拉取新的失业登记申请（每条只转为一次申请，不能办理的暂存待处理）"),
+)
 def pull_applications_job() -> dict:
     """Pull the national platform's new applications: each becomes one application (channel national), or is parked."""
     from .applications import applications_pull
@@ -76,7 +80,11 @@ def pull_applications_job() -> dict:
     return applications_pull()
 
 
-@job(PUSH_RECORDS, schedule=timedelta(minutes=10))
+@job(
+    PUSH_RECORDS,
+    schedule=timedelta(minutes=10),
+    title=_("向全国平台上传全国平台申请的办理结果和本地办理的失业登记"),
+)
 def push_records_job() -> dict:
     """Push decisions on national applications and every local registration to the national platform."""
     from .pushes import push_records
