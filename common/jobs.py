@@ -59,6 +59,8 @@ logger = logging.getLogger(__name__)
 TASK_NAME = "common.run_job"  # the one Celery task that runs any job (common/tasks.py)
 LOCK_NAMESPACE = 20201120  # first key of pg_advisory_lock(int, int): "a job of this system"
 Schedule = crontab | timedelta
+# Written on a run left "running" by a worker that died, when the next run of the job takes the lock.
+INTERRUPTED = "interrupted: the process running this job stopped before it finished (found by the next run)"
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,14 @@ def run_job(name: str, *, trigger: str = JobRun.Trigger.BEAT, user=None) -> JobR
             with history_context(actor=user, source=f"job:{name}"):
                 declared.func()
             return None
+        interrupted = JobRun.objects.filter(job=name, status=JobRun.Status.RUNNING).update(
+            # Holding the lock, no other run of this job is alive: a "running" row is one whose worker died.
+            status=JobRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=INTERRUPTED,
+        )
+        if interrupted:
+            logger.warning("job %s: %d earlier run(s) had been interrupted", name, interrupted)
         run = JobRun.objects.create(job=name, trigger=trigger, triggered_by=user, started_at=timezone.now())
         try:
             with history_context(actor=user, source=f"job:{name}"):

@@ -56,6 +56,21 @@ def test_it_records_a_successful_run_with_its_counts():
 
 
 @pytest.mark.django_db
+def test_the_next_run_closes_a_run_whose_worker_died_as_interrupted(declared):
+    """A worker killed mid-run leaves its JobRun "running"; the next run, holding the job's lock (so no other run
+    of the job is alive), records it as failed with the reason, and the ops page no longer shows it running."""
+    declared("test.steady", lambda: {"done": 1})
+    dead = JobRun.objects.create(job="test.steady", started_at=timezone.now() - timedelta(hours=1))
+    other_job = JobRun.objects.create(job="test.other", started_at=timezone.now())
+    run = jobs.run_job("test.steady")
+    dead.refresh_from_db()
+    other_job.refresh_from_db()
+    assert run is not None and run.status == JobRun.Status.SUCCEEDED
+    assert (dead.status, dead.error) == (JobRun.Status.FAILED, jobs.INTERRUPTED) and dead.finished_at
+    assert other_job.status == JobRun.Status.RUNNING  # another job's run is that job's business
+
+
+@pytest.mark.django_db
 def test_it_records_a_failed_run_with_the_error_and_goes_on(declared):
     def broken() -> dict:
         raise RuntimeError("disk full")
