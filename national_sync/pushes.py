@@ -11,7 +11,7 @@ Every 10 minutes (``jobs``); the same states and guarantees as the exit upload (
   decided on a national application: their decision is what goes up) one pending ``NationalPush``, unique by
   kind and business key. The scan reads what was decided / created since a day before the newest push of its
   kind (two days back on the first run); the backfill reads everything once.
-- **Claim, send, record** as ``services`` does for exits: rows claimed under ``FOR UPDATE SKIP LOCKED`` become
+- **Claim, send, record** as ``services`` does for exits, through the same sender (``sending``): rows claimed under ``FOR UPDATE SKIP LOCKED`` become
   SENDING with a new batch id (the idempotency key), a record breaking a rule becomes INVALID and is never sent;
   the answer moves only rows still SENDING in that batch (a duplicate acknowledgement changes nothing), a failed
   call returns the batch to pending, a record the answer leaves out too; SENDING rows left by a run that died

@@ -24,6 +24,9 @@ How exactly-once holds (``models`` has the states):
   lock, which dies with the run's connection, so at the start of the next run every SENDING row is an orphan and
   returns to pending (``uploads_release``). It is sent again under a new batch id; the platform answers
   "already received" by business key for what it took, and that is acknowledged once.
+
+The claim's query is this module's; filling the batch, recording the answer, the release, the run's loop (retries
+only on transient failures) and the ops resend are ``sending``'s, the same code as the national pushes use.
 """
 
 from __future__ import annotations
