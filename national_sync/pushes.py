@@ -11,7 +11,7 @@ Every 10 minutes (``jobs``); the same states and guarantees as the exit upload (
   decided on a national application: their decision is what goes up) one pending ``NationalPush``, unique by
   kind and business key. The scan reads what was decided / created since a day before the newest push of its
   kind (two days back on the first run); the backfill reads everything once.
-- **Claim, send, record** as ``services`` does for exits: rows claimed under ``FOR UPDATE SKIP LOCKED`` become
+- **Claim, send, record** as ``services`` does for exits, through the same sender (``sending``): rows claimed under ``FOR UPDATE SKIP LOCKED`` become
   SENDING with a new batch id (the idempotency key), a record breaking a rule becomes INVALID and is never sent;
   the answer moves only rows still SENDING in that batch (a duplicate acknowledgement changes nothing), a failed
   call returns the batch to pending, a record the answer leaves out too; SENDING rows left by a run that died
@@ -21,25 +21,20 @@ Every 10 minutes (``jobs``); the same states and guarantees as the exit upload (
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, QuerySet
-from django.db.models.functions import Now
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from offices.models import User
-from offices.roles import Role
-from offices.scoping import can_see_region
 from registration.models import Application, Registration
 
+from . import sending
 from .exchange import NationalExchange, PushResult, get_exchange, result_key
 from .exchange_models import NationalPush, PushKind
 from .local_records import (
@@ -50,18 +45,11 @@ from .local_records import (
     validate_decision_record,
     validate_registration_record,
 )
-from .records import RecordError, errors_as_data
-from .transport import NotConfigured, PlatformError
+from .records import RecordError
+from .transport import PlatformError
 
 LOOKBACK = timedelta(days=1)  # the scan re-reads this much before the newest push of its kind
 FIRST_RUN_WINDOW = timedelta(days=2)  # with no push yet, the scan starts here; older ones: the backfill
-MAX_FAILED_BATCHES = 3
-MISSING_IN_ANSWER = "平台应答中缺少该记录"
-RELEASED = "上次发送未完成（进程中断），已重新排队"
-NOT_OPS = _("只有运维人员可以重新上传")
-OUT_OF_SCOPE = _("该事项不在您的管辖区划内")
-NOT_RESENDABLE = _("该记录当前状态为“%(status)s”，不能重新上传")
-STILL_INVALID = _("记录仍未通过校验：%(errors)s")
 DECIDED = (Application.Status.REGISTERED, Application.Status.REJECTED, Application.Status.WITHDRAWN)
 
 
@@ -161,9 +149,7 @@ def pushes_open(*, backfill: bool = False) -> dict[str, int]:
 
 def pushes_release() -> int:
     """Every SENDING push back to pending (called holding the job's lock: they belong to a run that died)."""
-    return NationalPush.objects.filter(status=NationalPush.Status.SENDING).update(
-        status=NationalPush.Status.PENDING, sending_since=None, last_error=RELEASED, updated_at=Now()
-    )
+    return sending.release(NationalPush)
 
 
 def pushes_revalidate(*, today: date) -> int:
@@ -175,20 +161,14 @@ def pushes_revalidate(*, today: date) -> int:
         ):
             if not spec.validate(spec.build(push), today):
                 fixed.append(push.pk)
-    return NationalPush.objects.filter(pk__in=fixed, status=NationalPush.Status.INVALID).update(
-        status=NationalPush.Status.PENDING, errors=[], last_error="", updated_at=Now()
-    )
+    return sending.back_from_invalid(NationalPush, fixed)
 
 
 # ---- one batch --------------------------------------------------------------------------------------
-@dataclass
-class Batch:
-    batch_id: str
-    pushes: dict[str, int]  # business key → NationalPush pk
-    records: list[dict[str, str]]
-
-
-def _claim(spec: Spec, *, size: int, today: date, skip: set[int], counts: Counter) -> Batch | None:
+def _claim(spec: Spec, *, size: int, today: date, skip: set[int], counts: Counter) -> sending.Batch | None:
+    """Claim up to ``size`` pending pushes of ``spec``'s kind, oldest first; None when none is left. Unlike an
+    exit's upload, a push has no source row to lock or withdraw (a decision or registration stays), so only the
+    push rows are locked, and every row claimed is left out of the rest of the run."""
     with transaction.atomic():
         pushes = list(
             NationalPush.objects.select_for_update(skip_locked=True, of=("self",))
@@ -200,88 +180,31 @@ def _claim(spec: Spec, *, size: int, today: date, skip: set[int], counts: Counte
         if not pushes:
             return None
         skip.update(p.pk for p in pushes)
-        batch = Batch(batch_id=str(uuid.uuid4()), pushes={}, records=[])
-        for push in pushes:
+
+        def checked(push: NationalPush) -> tuple[int, dict[str, str], list[RecordError]]:
             record = spec.build(push)
-            errors = spec.validate(record, today)
-            if errors:
-                NationalPush.objects.filter(pk=push.pk).update(
-                    status=NationalPush.Status.INVALID,
-                    errors=errors_as_data(errors),
-                    last_error=errors[0].message[:500],
-                    updated_at=Now(),
-                )
-                counts[f"{spec.kind}_invalid"] += 1
-                continue
-            batch.pushes[result_key(record, spec.key_fields)] = push.pk
-            batch.records.append(record)
-        if batch.records:
-            NationalPush.objects.filter(pk__in=list(batch.pushes.values())).update(
-                status=NationalPush.Status.SENDING,
-                batch_id=batch.batch_id,
-                sending_since=Now(),
-                attempts=F("attempts") + 1,
-                updated_at=Now(),
-            )
-    return batch
+            return push.pk, record, spec.validate(record, today)
+
+        return sending.fill_batch(
+            NationalPush,
+            (checked(p) for p in pushes),
+            key_of=lambda record: result_key(record, spec.key_fields),
+            counts=counts,
+            prefix=f"{spec.kind}_",  # the counts are per kind, e.g. "decision_invalid"
+        )
 
 
-def _back_to_pending(batch: Batch, reason: str, pks: list[int] | None = None) -> int:
-    return NationalPush.objects.filter(
-        pk__in=pks if pks is not None else list(batch.pushes.values()),
-        status=NationalPush.Status.SENDING,
-        batch_id=batch.batch_id,
-    ).update(
-        status=NationalPush.Status.PENDING, sending_since=None, last_error=reason[:500], updated_at=Now()
+def _send_kind(
+    spec: Spec, *, exchange: NationalExchange, size: int, today: date, counts: Counter, result: dict
+) -> None:
+    sending.send_batches(
+        NationalPush,
+        claim=lambda skip: _claim(spec, size=size, today=today, skip=skip, counts=counts),
+        send=lambda batch: spec.send(exchange, batch.batch_id, batch.records),
+        counts=counts,
+        result=result,
+        prefix=f"{spec.kind}_",  # the counts are per kind, e.g. "decision_sent"
     )
-
-
-def _record_answer(spec: Spec, batch: Batch, results: list[PushResult], counts: Counter) -> None:
-    acknowledged: dict[int, str] = {}
-    rejected: dict[int, list[dict[str, str]]] = {}
-    for result in results:
-        pk = batch.pushes.get(result.key)
-        if pk is None:
-            continue  # not ours (a confused answer): ignored
-        if result.acknowledged:
-            acknowledged.setdefault(pk, result.receipt or "-")
-            rejected.pop(pk, None)
-        elif pk not in acknowledged:
-            rejected.setdefault(pk, result.errors or [{"field": "", "message": "平台退回（未说明原因）"}])
-    still_sending = {"status": NationalPush.Status.SENDING, "batch_id": batch.batch_id}
-    with transaction.atomic():
-        if acknowledged:
-            # One statement for the whole batch (a backfill acknowledges its records by the thousand).
-            values = ", ".join(["(%s, %s)"] * len(acknowledged))
-            params: list = [x for pk, receipt in acknowledged.items() for x in (pk, receipt[:40])]
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"""
-                    UPDATE national_sync_nationalpush AS p
-                    SET status = %s, receipt = v.receipt, acknowledged_at = now(), sending_since = NULL,
-                        last_error = '', errors = '[]'::jsonb, updated_at = now()
-                    FROM (VALUES {values}) AS v(id, receipt)
-                    WHERE p.id = v.id::bigint AND p.status = %s AND p.batch_id = %s
-                    """,  # noqa: S608  (only placeholders are formatted in)
-                    [
-                        str(NationalPush.Status.ACKNOWLEDGED),
-                        *params,
-                        str(NationalPush.Status.SENDING),
-                        batch.batch_id,
-                    ],
-                )
-                counts[f"{spec.kind}_acknowledged"] += cursor.rowcount
-        for pk, errors in rejected.items():
-            counts[f"{spec.kind}_rejected"] += NationalPush.objects.filter(pk=pk, **still_sending).update(
-                status=NationalPush.Status.REJECTED,
-                errors=errors,
-                last_error="；".join(e.get("message", "") for e in errors)[:500],
-                sending_since=None,
-                updated_at=Now(),
-            )
-        missing = [pk for pk in batch.pushes.values() if pk not in acknowledged and pk not in rejected]
-        if missing:
-            counts["missing_in_answer"] += _back_to_pending(batch, MISSING_IN_ANSWER, missing)
 
 
 # ---- the run ----------------------------------------------------------------------------------------
@@ -311,34 +234,7 @@ def push_records(
         result["platform_error"] = str(exc)[:300]
         exchange = None
     for spec in SPECS.values() if exchange is not None else ():
-        skip: set[int] = set()
-        failed_in_a_row = 0
-        while True:
-            batch = _claim(spec, size=size, today=today, skip=skip, counts=counts)
-            if batch is None:
-                break
-            if not batch.records:
-                continue
-            counts["batches"] += 1
-            try:
-                answer = spec.send(exchange, batch.batch_id, batch.records)  # type: ignore[arg-type]  # not None in this loop
-            except PlatformError as exc:
-                _back_to_pending(batch, str(exc))
-                counts["failed_batches"] += 1
-                result["platform_error"] = str(exc)[:300]
-                if isinstance(exc, NotConfigured):  # nothing left this machine: not an attempt
-                    NationalPush.objects.filter(pk__in=list(batch.pushes.values())).update(
-                        attempts=F("attempts") - 1
-                    )
-                    result["not_configured"] = True
-                    break
-                failed_in_a_row += 1
-                if exc.transient or failed_in_a_row >= MAX_FAILED_BATCHES:
-                    break
-                continue
-            failed_in_a_row = 0
-            counts[f"{spec.kind}_sent"] += len(batch.records)
-            _record_answer(spec, batch, answer, counts)
+        _send_kind(spec, exchange=exchange, size=size, today=today, counts=counts, result=result)  # type: ignore[arg-type]  # not None in this loop
         if result.get("platform_error"):
             break
     counts["still_pending"] = NationalPush.objects.filter(status=NationalPush.Status.PENDING).count()
@@ -351,25 +247,13 @@ def push_resend(*, push: NationalPush, user: User, today: date | None = None) ->
     """Ops send a rejected or invalid record again once its source is fixed: rebuilt and validated now; valid,
     it goes back to the queue (pending) for the next run. Still invalid: the errors are raised (and the record
     is left as it was)."""
-    if not user.has_role(Role.OPS):
-        raise PermissionDenied(NOT_OPS)
     spec = SPECS[PushKind(push.kind)]
-    push = (
-        NationalPush.objects.select_for_update(of=("self",))
-        .select_related("region", *spec.related)
-        .get(pk=push.pk)
+    return sending.resend(
+        # only the push row is locked (its decision or registration is on the nullable side of a join)
+        queryset=lambda: NationalPush.objects.select_for_update(of=("self",)).select_related(
+            "region", *spec.related
+        ),
+        row=push,
+        user=user,
+        errors_of=lambda push: spec.validate(spec.build(push), today or timezone.localdate()),
     )
-    if not can_see_region(user, push.region):
-        raise PermissionDenied(OUT_OF_SCOPE)
-    if push.status not in (NationalPush.Status.REJECTED, NationalPush.Status.INVALID):
-        raise ValidationError(NOT_RESENDABLE % {"status": push.get_status_display()}, code="not_resendable")
-    errors = spec.validate(spec.build(push), today or timezone.localdate())
-    if errors:
-        raise ValidationError(
-            STILL_INVALID % {"errors": "；".join(e.message for e in errors)}, code="still_invalid"
-        )
-    NationalPush.objects.filter(pk=push.pk).update(
-        status=NationalPush.Status.PENDING, errors=[], last_error="", updated_at=Now()
-    )
-    push.refresh_from_db()
-    return push

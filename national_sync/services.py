@@ -24,46 +24,40 @@ How exactly-once holds (``models`` has the states):
   lock, which dies with the run's connection, so at the start of the next run every SENDING row is an orphan and
   returns to pending (``uploads_release``). It is sent again under a new batch id; the platform answers
   "already received" by business key for what it took, and that is acknowledged once.
+
+The claim's query is this module's; filling the batch, recording the answer, the release, the run's loop (retries
+only on transient failures) and the ops resend are ``sending``'s, the same code as the national pushes use.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import Exists, F, Max, OuterRef
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deregistration.models import Exit
 from offices.models import User
-from offices.roles import Role
-from offices.scoping import can_see_region
 from workdays.calendar import CalendarNotLoaded, add_workdays
 
+from . import sending
 from .clocks import ACK_WORKDAYS
 from .models import SENT_STATES, ExitUpload
-from .records import build_record, errors_as_data, validate_record
-from .transport import NotConfigured, PlatformError, RecordResult, Transport, get_transport
+from .records import build_record, validate_record
+from .transport import Transport, get_transport
 
 OPEN_LOOKBACK_DAYS = 3  # the scan re-reads exits effective this many days before the newest one opened
-MAX_FAILED_BATCHES = 3  # a run stops after this many batches in a row the platform refused as a whole
 
 NOT_CANCELLABLE = _(
     "该注销信息已上传至部级业务协同平台，不能撤销。如本人仍处于失业状态，请为其重新办理失业登记。"
 )
-OUT_OF_SCOPE = _("该事项不在您的管辖区划内")
-NOT_OPS = _("只有运维人员可以重新上传")
-NOT_RESENDABLE = _("该记录当前状态为“%(status)s”，不能重新上传")
-STILL_INVALID = _("记录仍未通过校验：%(errors)s")
-MISSING_IN_ANSWER = "平台应答中缺少该记录"
-RELEASED = "上次发送未完成（进程中断），已重新排队"
 
 
 # ---- the queue --------------------------------------------------------------------------------------
@@ -92,7 +86,9 @@ def uploads_open(*, since: date | None = None) -> int:
         return due_on[day]
 
     rows = [
-        ExitUpload(exit_id=pk, region_id=region_id, effective_on=effective_on, ack_due_on=ack_due(effective_on))
+        ExitUpload(
+            exit_id=pk, region_id=region_id, effective_on=effective_on, ack_due_on=ack_due(effective_on)
+        )
         for pk, region_id, effective_on in missing.values_list("pk", "region_id", "effective_on")
         if effective_on is not None  # always set on an effective exit (deregistration's constraint)
     ]
@@ -103,9 +99,7 @@ def uploads_open(*, since: date | None = None) -> int:
 def uploads_release() -> int:
     """Return every SENDING upload to pending: called at the start of a run holding the job's lock, when any
     SENDING row belongs to a run that died."""
-    return ExitUpload.objects.filter(status=ExitUpload.Status.SENDING).update(
-        status=ExitUpload.Status.PENDING, sending_since=None, last_error=RELEASED, updated_at=Now()
-    )
+    return sending.release(ExitUpload)
 
 
 def _sex_of(exit: Exit) -> str:
@@ -121,20 +115,13 @@ def uploads_revalidate(*, today: date) -> int:
     ):
         if not validate_record(build_record(upload.exit), today=today, sex=_sex_of(upload.exit)):
             fixed.append(upload.pk)
-    return ExitUpload.objects.filter(pk__in=fixed, status=ExitUpload.Status.INVALID).update(
-        status=ExitUpload.Status.PENDING, errors=[], last_error="", updated_at=Now()
-    )
+    return sending.back_from_invalid(ExitUpload, fixed)
 
 
 # ---- one batch --------------------------------------------------------------------------------------
-@dataclass
-class Batch:
-    batch_id: str
-    uploads: dict[tuple[str, str], int]  # business key → ExitUpload pk
-    records: list[dict[str, str]]
-
-
-def _claim(*, size: int, today: date, only_day: date | None, skip: set[int], counts: Counter) -> Batch | None:
+def _claim(
+    *, size: int, today: date, only_day: date | None, skip: set[int], counts: Counter
+) -> sending.Batch | None:
     """Claim up to ``size`` pending uploads, oldest first (see the module's docstring); None when none is left."""
     with transaction.atomic():
         queue = ExitUpload.objects.filter(status=ExitUpload.Status.PENDING).exclude(pk__in=skip)
@@ -158,98 +145,24 @@ def _claim(*, size: int, today: date, only_day: date | None, skip: set[int], cou
         )
         # A row locked by someone else (a cancel in progress) stays pending: not tried again in this run.
         skip.update({pk for pk, _ in candidates} - {u.pk for u in uploads})
-        batch = Batch(batch_id=str(uuid.uuid4()), uploads={}, records=[])
-        withdrawn: list[int] = []
-        for upload in uploads:
-            exit = exits[upload.exit_id]
-            if exit.status != Exit.Status.EFFECTIVE:
-                withdrawn.append(upload.pk)
-                continue
-            record = build_record(exit)
-            errors = validate_record(record, today=today, sex=_sex_of(exit))
-            if errors:
-                ExitUpload.objects.filter(pk=upload.pk).update(
-                    status=ExitUpload.Status.INVALID,
-                    errors=errors_as_data(errors),
-                    last_error=errors[0].message[:500],
-                    updated_at=Now(),
-                )
-                counts["invalid"] += 1
-                continue
-            batch.uploads[(record["AAB301"], record["AAZ341"])] = upload.pk
-            batch.records.append(record)
+        # Unlike a push, an upload is withdrawn here when its exit was cancelled meanwhile (the exit is locked).
+        withdrawn = {u.pk for u in uploads if exits[u.exit_id].status != Exit.Status.EFFECTIVE}
         if withdrawn:
             counts["withdrawn"] += ExitUpload.objects.filter(pk__in=withdrawn).update(
                 status=ExitUpload.Status.WITHDRAWN, updated_at=Now()
             )
-        if batch.records:
-            ExitUpload.objects.filter(pk__in=list(batch.uploads.values())).update(
-                status=ExitUpload.Status.SENDING,
-                batch_id=batch.batch_id,
-                sending_since=Now(),
-                attempts=F("attempts") + 1,
-                updated_at=Now(),
-            )
-    return batch
 
+        def checked(upload: ExitUpload) -> tuple[int, dict[str, str], list]:
+            exit = exits[upload.exit_id]
+            record = build_record(exit)
+            return upload.pk, record, validate_record(record, today=today, sex=_sex_of(exit))
 
-def _back_to_pending(batch: Batch, reason: str, pks: list[int] | None = None) -> int:
-    return ExitUpload.objects.filter(
-        pk__in=pks if pks is not None else list(batch.uploads.values()),
-        status=ExitUpload.Status.SENDING,
-        batch_id=batch.batch_id,
-    ).update(status=ExitUpload.Status.PENDING, sending_since=None, last_error=reason[:500], updated_at=Now())
-
-
-def _record_answer(batch: Batch, results: list[RecordResult], counts: Counter) -> list[int]:
-    """Record the platform's answer for the rows still SENDING in ``batch``; returns the rows it left out
-    (back to pending)."""
-    acknowledged: dict[int, str] = {}
-    rejected: dict[int, list[dict[str, str]]] = {}
-    for result in results:
-        pk = batch.uploads.get(result.key)
-        if pk is None:
-            continue  # not ours (a confused answer): ignored
-        if result.acknowledged:
-            acknowledged.setdefault(pk, result.receipt or "-")
-            rejected.pop(pk, None)
-        elif pk not in acknowledged:
-            rejected.setdefault(pk, result.errors or [{"field": "", "message": "平台退回（未说明原因）"}])
-    with transaction.atomic():
-        if acknowledged:
-            with connection.cursor() as cursor:
-                values = ", ".join(["(%s, %s)"] * len(acknowledged))
-                params: list = [x for pk, receipt in acknowledged.items() for x in (pk, receipt[:40])]
-                cursor.execute(
-                    f"""
-                    UPDATE national_sync_exitupload AS u
-                    SET status = %s, receipt = v.receipt, acknowledged_at = now(), sending_since = NULL,
-                        last_error = '', errors = '[]'::jsonb, updated_at = now()
-                    FROM (VALUES {values}) AS v(id, receipt)
-                    WHERE u.id = v.id::bigint AND u.status = %s AND u.batch_id = %s
-                    """,  # noqa: S608  (only placeholders are formatted in)
-                    [
-                        str(ExitUpload.Status.ACKNOWLEDGED),
-                        *params,
-                        str(ExitUpload.Status.SENDING),
-                        batch.batch_id,
-                    ],
-                )
-                counts["acknowledged"] += cursor.rowcount
-        for pk, errors in rejected.items():
-            counts["rejected"] += ExitUpload.objects.filter(
-                pk=pk, status=ExitUpload.Status.SENDING, batch_id=batch.batch_id
-            ).update(
-                status=ExitUpload.Status.REJECTED,
-                errors=errors,
-                last_error="；".join(e.get("message", "") for e in errors)[:500],
-                sending_since=None,
-                updated_at=Now(),
-            )
-        missing = [pk for pk in batch.uploads.values() if pk not in acknowledged and pk not in rejected]
-        if missing:
-            counts["missing_in_answer"] += _back_to_pending(batch, MISSING_IN_ANSWER, missing)
-    return missing
+        return sending.fill_batch(
+            ExitUpload,
+            (checked(u) for u in uploads if u.pk not in withdrawn),
+            key_of=lambda record: (record["AAB301"], record["AAZ341"]),
+            counts=counts,
+        )
 
 
 # ---- the run ----------------------------------------------------------------------------------------
@@ -275,36 +188,14 @@ def upload_exits(
     counts["released"] = uploads_release()
     counts["revalidated"] = uploads_revalidate(today=today)
     transport = transport or get_transport()
-    skip: set[int] = set()
-    failed_in_a_row = 0
     result: dict = {}
-    while True:
-        batch = _claim(size=size, today=today, only_day=only_day, skip=skip, counts=counts)
-        if batch is None:
-            break
-        if not batch.records:
-            continue
-        counts["batches"] += 1
-        try:
-            answer = transport.send_exits(batch_id=batch.batch_id, records=batch.records)
-        except PlatformError as exc:
-            _back_to_pending(batch, str(exc))
-            skip.update(batch.uploads.values())  # not again in this run
-            counts["failed_batches"] += 1
-            result["platform_error"] = str(exc)[:300]
-            if isinstance(exc, NotConfigured):  # nothing left this machine: not an attempt
-                ExitUpload.objects.filter(pk__in=list(batch.uploads.values())).update(
-                    attempts=F("attempts") - 1
-                )
-                result["not_configured"] = True
-                break
-            failed_in_a_row += 1
-            if exc.transient or failed_in_a_row >= MAX_FAILED_BATCHES:
-                break
-            continue
-        failed_in_a_row = 0
-        counts["sent"] += len(batch.records)
-        skip.update(_record_answer(batch, answer, counts))
+    sending.send_batches(
+        ExitUpload,
+        claim=lambda skip: _claim(size=size, today=today, only_day=only_day, skip=skip, counts=counts),
+        send=lambda batch: transport.send_exits(batch_id=batch.batch_id, records=batch.records),
+        counts=counts,
+        result=result,
+    )
     counts["still_pending"] = ExitUpload.objects.filter(status=ExitUpload.Status.PENDING).count()
     always = ("opened", "sent", "acknowledged", "still_pending")
     return {**{k: 0 for k in always}, **{k: v for k, v in counts.items() if v or k in always}, **result}
@@ -343,29 +234,17 @@ def upload_preview(
 def upload_resend(*, upload: ExitUpload, user: User, today: date | None = None) -> ExitUpload:
     """Ops send a rejected or invalid record again once its source is fixed: the record is rebuilt and
     validated now; valid, it goes back to the queue (pending) for the next run."""
-    if not user.has_role(Role.OPS):
-        raise PermissionDenied(NOT_OPS)
-    upload = (
-        ExitUpload.objects.select_for_update()
-        .select_related("exit__registration__person", "region")
-        .get(pk=upload.pk)
+    return sending.resend(
+        # the exit, its registration and person are locked with the upload (an upload's exit is never null)
+        queryset=lambda: ExitUpload.objects.select_for_update().select_related(
+            "exit__registration__person", "region"
+        ),
+        row=upload,
+        user=user,
+        errors_of=lambda upload: validate_record(
+            build_record(upload.exit), today=today or timezone.localdate(), sex=_sex_of(upload.exit)
+        ),
     )
-    if not can_see_region(user, upload.region):
-        raise PermissionDenied(OUT_OF_SCOPE)
-    if upload.status not in (ExitUpload.Status.REJECTED, ExitUpload.Status.INVALID):
-        raise ValidationError(NOT_RESENDABLE % {"status": upload.get_status_display()}, code="not_resendable")
-    errors = validate_record(
-        build_record(upload.exit), today=today or timezone.localdate(), sex=_sex_of(upload.exit)
-    )
-    if errors:
-        raise ValidationError(
-            STILL_INVALID % {"errors": "；".join(e.message for e in errors)}, code="still_invalid"
-        )
-    ExitUpload.objects.filter(pk=upload.pk).update(
-        status=ExitUpload.Status.PENDING, errors=[], last_error="", updated_at=Now()
-    )
-    upload.refresh_from_db()
-    return upload
 
 
 # ---- deregistration's cancel (signals connected in apps.py) -------------------------------------------

@@ -6,6 +6,8 @@ bench: a real HTTP server on loopback (``manage.py run_ministry_simulator --port
 - One module per exchange registers its endpoints, stores and page section with ``register(sim)``; the modules
   are listed in ``ENDPOINT_MODULES``. To add an exchange (national applications, decisions, local
   registrations), write ``national_sync/simulator/<exchange>.py`` with a ``register`` function and add it here.
+- ``batches``: the one batch endpoint every exchange that sends records up routes to (``handle_batch``: shape,
+  replay by batch id, once by business key, faults), given the exchange's fields, key, check and receipt.
 """
 
 ENDPOINT_MODULES = [

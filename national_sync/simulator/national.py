@@ -16,16 +16,14 @@ QGSQBH or a DJBH here), batch replay by batch id, validation with ``national_syn
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from common.privacy import mask_document_number
 
 from .. import protocol
-from ..exchange import DECISION_BATCHES, MAX_PAGE, NATIONAL_APPLICATIONS, REGISTRATION_BATCHES, result_key
+from ..exchange import DECISION_BATCHES, MAX_PAGE, NATIONAL_APPLICATIONS, REGISTRATION_BATCHES
 from ..local_records import (
     DECISION_FIELDS,
     DECISION_KEY,
@@ -34,7 +32,8 @@ from ..local_records import (
     validate_decision_record,
     validate_registration_record,
 )
-from ..records import RecordError, _check_character, errors_as_data
+from ..records import RecordError, _check_character
+from . import batches as batch_endpoint
 from .core import SHANGHAI, Request, Response, Simulator, error, now_text
 
 QUEUE = "national_applications"
@@ -132,86 +131,9 @@ def handle_pull(sim: Simulator, request: Request) -> Response:
 
 
 # ---- batches of records ---------------------------------------------------------------------------------
-def _batch(
-    sim: Simulator,
-    request: Request,
-    *,
-    fields: Sequence[str],
-    key_fields: Sequence[str],
-    received_name: str,
-    batches_name: str,
-    check: Callable[[dict], list[RecordError]],
-    label: str,
-) -> Response:
-    try:
-        data = request.json()
-    except (ValueError, UnicodeDecodeError):
-        return error(400, protocol.ERROR_BAD_REQUEST, "body is not JSON")
-    if (
-        not isinstance(data, dict)
-        or not isinstance(data.get("batch_id"), str)
-        or not 1 <= len(data["batch_id"]) <= 64
-    ):
-        return error(400, protocol.ERROR_BAD_REQUEST, "batch_id must be a string of 1 to 64 characters")
-    records = data.get("records")
-    if not isinstance(records, list) or not records:
-        return error(400, protocol.ERROR_BAD_REQUEST, "records must be a non-empty list")
-    for i, record in enumerate(records):
-        if not isinstance(record, dict) or set(record) != set(fields):
-            return error(
-                400,
-                protocol.ERROR_BAD_REQUEST,
-                f"records[{i}] must have exactly the fields {', '.join(fields)}",
-            )
-        if not all(isinstance(v, str) for v in record.values()):
-            return error(400, protocol.ERROR_BAD_REQUEST, f"records[{i}]: every value must be a string")
-    if request.headers.get("Idempotency-Key", data["batch_id"]) != data["batch_id"]:
-        return error(400, protocol.ERROR_BAD_REQUEST, "Idempotency-Key differs from batch_id")
-    if len(records) > protocol.MAX_BATCH_RECORDS:
-        return error(413, protocol.ERROR_TOO_LARGE, f"at most {protocol.MAX_BATCH_RECORDS} records")
-    digest = hashlib.sha256(json.dumps(records, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    received, batches = sim.store(received_name), sim.store(batches_name)
-    sim.count(f"{label} submitted", len(records))
-    previous = batches.get(data["batch_id"])
-    if previous is not None:
-        if previous["digest"] != digest:
-            return error(409, protocol.ERROR_IDEMPOTENCY_CONFLICT, "batch_id was used for other records")
-        return _answer(sim, previous["answer"])
-    results = []
-    for record in records:
-        key = result_key(record, key_fields)
-        base = {code: record[code] for code in key_fields}
-        seen = received.get(key)
-        if seen is not None:
-            results.append({**base, "result": protocol.ALREADY_RECEIVED, "receipt": seen["receipt"]})
-            continue
-        reason = next(
-            (sim.faults.reject[record[c]] for c in key_fields if record[c] in sim.faults.reject), None
-        )
-        errors = [{"field": key_fields[-1], "message": reason}] if reason else errors_as_data(check(record))
-        if errors:
-            results.append({**base, "result": protocol.REJECTED, "errors": errors})
-            continue
-        receipt = (
-            f"QGPT{label[:1].upper()}{sum(len(sim.store(n)) for n in (DECISIONS, REGISTRATIONS)) + 1:011d}"
-        )
-        received.add(
-            key,
-            {"receipt": receipt, "received_at": now_text(), "batch_id": data["batch_id"], "record": record},
-        )
-        results.append({**base, "result": protocol.ACCEPTED, "receipt": receipt})
-    answer = {"batch_id": data["batch_id"], "received_at": now_text(), "results": results}
-    batches.add(data["batch_id"], {"digest": digest, "answer": answer})
-    received.flush()
-    batches.flush()
-    return _answer(sim, answer)
-
-
-def _answer(sim: Simulator, answer: dict) -> Response:
-    if sim.faults.duplicate_acks > 0:
-        sim.faults.duplicate_acks -= 1
-        answer = {**answer, "results": answer["results"] + answer["results"]}
-    return Response(200, answer)
+def _receipt(sim: Simulator, letter: str) -> str:
+    """The next receipt: one numbering for decisions and registrations, a letter for the kind."""
+    return f"QGPT{letter}{sum(len(sim.store(n)) for n in (DECISIONS, REGISTRATIONS)) + 1:011d}"
 
 
 def handle_decisions(sim: Simulator, request: Request) -> Response:
@@ -222,7 +144,7 @@ def handle_decisions(sim: Simulator, request: Request) -> Response:
             return [RecordError("QGSQBH", UNKNOWN_APPLICATION)]
         return validate_decision_record(record, today=datetime.now(SHANGHAI).date())
 
-    return _batch(
+    return batch_endpoint.handle_batch(
         sim,
         request,
         fields=list(DECISION_FIELDS),
@@ -230,12 +152,13 @@ def handle_decisions(sim: Simulator, request: Request) -> Response:
         received_name=DECISIONS,
         batches_name=DECISION_BATCH_STORE,
         check=check,
+        receipt=lambda: _receipt(sim, "D"),
         label="decision records",
     )
 
 
 def handle_registrations(sim: Simulator, request: Request) -> Response:
-    return _batch(
+    return batch_endpoint.handle_batch(
         sim,
         request,
         fields=list(REGISTRATION_FIELDS),
@@ -243,6 +166,7 @@ def handle_registrations(sim: Simulator, request: Request) -> Response:
         received_name=REGISTRATIONS,
         batches_name=REGISTRATION_BATCH_STORE,
         check=lambda record: validate_registration_record(record, today=datetime.now(SHANGHAI).date()),
+        receipt=lambda: _receipt(sim, "R"),
         label="registration records",
     )
 
