@@ -6,9 +6,14 @@ The work is in ``registration/imports/``, the forms in ``registration/forms.py``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -34,6 +39,49 @@ from ..models import ImportBatch
 
 BATCHES_PER_PAGE = 50
 ERRORS_PER_PAGE = 200
+
+
+def import_upload(
+    request: AuthenticatedHttpRequest,
+    form: Form,
+    start: Callable[[dict[str, Any]], ImportBatch],
+    *,
+    started: str,
+    detail_url: str,
+) -> HttpResponse | None:
+    """The upload half of an import page (stage 1's and later stages' own lists): with a valid POSTed ``form``,
+    ``start(form.cleaned_data)`` checks the file cheaply and stores it on a queued batch; the user is then told
+    ``started`` and sent to the batch's page (the URL name ``detail_url``, taking ``pk``). A refused file's message
+    goes on the form's file field. ``None`` when the page is to be shown again (a GET, an invalid form or a
+    refused file), with the first error focused."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = start(form.cleaned_data)
+        except ImportFileError as exc:
+            add_service_errors(form, exc, field="file")
+        else:
+            messages.info(request, started)
+            return redirect(detail_url, pk=batch.pk)
+    form.focus_first()  # type: ignore[attr-defined]  # the import forms have common.forms' mixin
+    return None
+
+
+def batch_report(
+    request: AuthenticatedHttpRequest, batch: ImportBatch, batches: QuerySet[ImportBatch], *, per_page: int
+) -> dict[str, Any]:
+    """The report part of an import batch's page: ``earlier``, the first batch of the same file and kind among
+    ``batches`` (those the user may see) imported before it, if any; ``errors`` and ``skips``, a page each
+    (``?page=`` and ``?skipped_page=``) of the batch's per-row errors and skipped rows."""
+    earlier = (
+        batches.filter(sha256=batch.sha256, kind=batch.kind, created_at__lt=batch.created_at)
+        .order_by("created_at")
+        .first()
+    )
+    return {
+        "earlier": earlier,
+        "errors": Paginator(batch.errors or [], per_page).get_page(request.GET.get("page")),
+        "skips": Paginator(batch.skips or [], per_page).get_page(request.GET.get("skipped_page")),
+    }
 
 
 def _own_kinds():
@@ -74,20 +122,17 @@ def import_comparison(request: AuthenticatedHttpRequest) -> HttpResponse:
         if request.method == "POST"
         else ComparisonImportForm()
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch = comparison_import(
-                file=form.cleaned_data["file"],
-                kind=form.cleaned_data["kind"],
-                user=request.user,
-                run_now=False,
-            )
-        except ImportFileError as exc:
-            add_service_errors(form, exc, field="file")
-        else:
-            messages.info(request, _("文件已上传，正在后台导入比对数据；本页会自动刷新显示进度。"))
-            return redirect("registration:import_detail", pk=batch.pk)
-    form.focus_first()
+    response = import_upload(
+        request,
+        form,
+        lambda data: comparison_import(
+            file=data["file"], kind=data["kind"], user=request.user, run_now=False
+        ),
+        started=_("文件已上传，正在后台导入比对数据；本页会自动刷新显示进度。"),
+        detail_url="registration:import_detail",
+    )
+    if response:
+        return response
     return render(request, "registration/imports/comparison.html", {"form": form})
 
 
@@ -101,15 +146,15 @@ def import_graduates(request: AuthenticatedHttpRequest) -> HttpResponse:
         if request.method == "POST"
         else GraduatesImportForm()
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch = graduates_import(file=form.cleaned_data["file"], user=request.user, run_now=False)
-        except ImportFileError as exc:
-            add_service_errors(form, exc, field="file")
-        else:
-            messages.info(request, _("文件已上传，正在后台逐行登记为教育部门移交；本页会自动刷新显示进度。"))
-            return redirect("registration:import_detail", pk=batch.pk)
-    form.focus_first()
+    response = import_upload(
+        request,
+        form,
+        lambda data: graduates_import(file=data["file"], user=request.user, run_now=False),
+        started=_("文件已上传，正在后台逐行登记为教育部门移交；本页会自动刷新显示进度。"),
+        detail_url="registration:import_detail",
+    )
+    if response:
+        return response
     office = request.user.office
     return render(
         request,
@@ -129,15 +174,15 @@ def import_registrations(request: AuthenticatedHttpRequest) -> HttpResponse:
         if request.method == "POST"
         else GraduatesImportForm()
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch = registrations_import(file=form.cleaned_data["file"], user=request.user, run_now=False)
-        except ImportFileError as exc:
-            add_service_errors(form, exc, field="file")
-        else:
-            messages.info(request, _("文件已上传，正在后台逐行导入既有失业登记；本页会自动刷新显示进度。"))
-            return redirect("registration:import_detail", pk=batch.pk)
-    form.focus_first()
+    response = import_upload(
+        request,
+        form,
+        lambda data: registrations_import(file=data["file"], user=request.user, run_now=False),
+        started=_("文件已上传，正在后台逐行导入既有失业登记；本页会自动刷新显示进度。"),
+        detail_url="registration:import_detail",
+    )
+    if response:
+        return response
     office = request.user.office
     return render(
         request,
@@ -157,22 +202,13 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         field="office__region",
         pk=pk,
     )
-    earlier = (
-        scope_by_region(ImportBatch.objects.defer("content"), request.user, field="office__region")
-        .filter(sha256=batch.sha256, kind=batch.kind, created_at__lt=batch.created_at)
-        .order_by("created_at")
-        .first()
-    )
-    errors = Paginator(batch.errors or [], ERRORS_PER_PAGE).get_page(request.GET.get("page"))
-    skips = Paginator(batch.skips or [], ERRORS_PER_PAGE).get_page(request.GET.get("skipped_page"))
+    batches = scope_by_region(ImportBatch.objects.defer("content"), request.user, field="office__region")
     return render(
         request,
         "registration/imports/detail.html",
         {
             "batch": batch,
-            "errors": errors,
-            "skips": skips,
-            "earlier": earlier,
+            **batch_report(request, batch, batches, per_page=ERRORS_PER_PAGE),
             "is_comparison": batch.kind in COMPARISON_KINDS,
         },
     )
