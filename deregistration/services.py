@@ -262,24 +262,30 @@ def _check_decidable(exit: Exit, user: User) -> Exit:
     return exit
 
 
+def _decide_proposed(exit: Exit, user: User, to: str, **fields) -> None:
+    """Move a proposed ``exit`` to ``to`` as decided by ``user`` now, with ``fields`` (conditional UPDATE, so of two
+    decisions at once only one wins); refused with the exit's present status when it is no longer proposed."""
+    won = transition(
+        Exit,
+        exit.pk,
+        from_=Exit.Status.PROPOSED,
+        to=to,
+        allowed=Exit.STATUS_MOVES,
+        decided_by=user,
+        decided_at=timezone.now(),
+        **fields,
+    )
+    if not won:
+        exit.refresh_from_db()
+        raise ValidationError(NOT_PROPOSED % {"status": exit.get_status_display()}, code="not_proposed")
+
+
 @transaction.atomic
 def exit_approve(*, exit: Exit, user: User) -> Exit:
     """A supervisor (not the proposer) approves a 31/32/90 exit: it takes effect today (AAE036), the
     registration ends as of the deregistration date, and the person is told (notice 四)."""
     exit = _check_decidable(exit, user)
-    won = transition(
-        Exit,
-        exit.pk,
-        from_=Exit.Status.PROPOSED,
-        to=Exit.Status.EFFECTIVE,
-        allowed=Exit.STATUS_MOVES,
-        decided_by=user,
-        decided_at=timezone.now(),
-        effective_on=timezone.localdate(),
-    )
-    if not won:
-        exit.refresh_from_db()
-        raise ValidationError(NOT_PROPOSED % {"status": exit.get_status_display()}, code="not_proposed")
+    _decide_proposed(exit, user, Exit.Status.EFFECTIVE, effective_on=timezone.localdate())
     registration_end(registration=exit.registration, ended_on=exit.deregistered_on)
     exit.refresh_from_db()
     exit_proposals_close(exit=exit)
@@ -299,19 +305,7 @@ def exit_return(*, exit: Exit, user: User, comment: str) -> Exit:
         required=RETURN_COMMENT_REQUIRED,
     )
     exit = _check_decidable(exit, user)
-    won = transition(
-        Exit,
-        exit.pk,
-        from_=Exit.Status.PROPOSED,
-        to=Exit.Status.RETURNED,
-        allowed=Exit.STATUS_MOVES,
-        decided_by=user,
-        decided_at=timezone.now(),
-        return_comment=comment,
-    )
-    if not won:
-        exit.refresh_from_db()
-        raise ValidationError(NOT_PROPOSED % {"status": exit.get_status_display()}, code="not_proposed")
+    _decide_proposed(exit, user, Exit.Status.RETURNED, return_comment=comment)
     exit.refresh_from_db()
     return exit
 
