@@ -14,11 +14,11 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.import_pages import batch_report, import_upload
 from common.xlsx import template_workbook, xlsx_response
 from offices.auth import AuthenticatedHttpRequest
 from offices.scoping import get_in_scope_or_404, scope_by_region
 from registration.models import ImportBatch
-from registration.views.imports import batch_report, import_upload
 
 from . import services
 from .forms import DismissForm, ExitImportForm
