@@ -118,6 +118,14 @@ def _check_text(value: str, *, field: str, limit: int, too_long) -> str:
     return value
 
 
+def _required_text(value: str, *, field: str, limit: int, too_long, required) -> str:
+    """``value`` stripped; refused when empty (``required``) or longer than ``limit`` (``too_long``), on ``field``."""
+    value = _check_text(value, field=field, limit=limit, too_long=too_long)
+    if not value:
+        raise ValidationError({field: ValidationError(required, code="required")})
+    return value
+
+
 def offered_codes_for(registration: Registration) -> tuple[set[str], dict]:
     """The AJC00A codes that may be chosen for ``registration`` now, and the follow-up streaks they rest on
     (``followup.selectors.exit_streaks``)."""
@@ -254,24 +262,30 @@ def _check_decidable(exit: Exit, user: User) -> Exit:
     return exit
 
 
+def _decide_proposed(exit: Exit, user: User, to: str, **fields) -> None:
+    """Move a proposed ``exit`` to ``to`` as decided by ``user`` now, with ``fields`` (conditional UPDATE, so of two
+    decisions at once only one wins); refused with the exit's present status when it is no longer proposed."""
+    won = transition(
+        Exit,
+        exit.pk,
+        from_=Exit.Status.PROPOSED,
+        to=to,
+        allowed=Exit.STATUS_MOVES,
+        decided_by=user,
+        decided_at=timezone.now(),
+        **fields,
+    )
+    if not won:
+        exit.refresh_from_db()
+        raise ValidationError(NOT_PROPOSED % {"status": exit.get_status_display()}, code="not_proposed")
+
+
 @transaction.atomic
 def exit_approve(*, exit: Exit, user: User) -> Exit:
     """A supervisor (not the proposer) approves a 31/32/90 exit: it takes effect today (AAE036), the
     registration ends as of the deregistration date, and the person is told (notice 四)."""
     exit = _check_decidable(exit, user)
-    won = transition(
-        Exit,
-        exit.pk,
-        from_=Exit.Status.PROPOSED,
-        to=Exit.Status.EFFECTIVE,
-        allowed=Exit.STATUS_MOVES,
-        decided_by=user,
-        decided_at=timezone.now(),
-        effective_on=timezone.localdate(),
-    )
-    if not won:
-        exit.refresh_from_db()
-        raise ValidationError(NOT_PROPOSED % {"status": exit.get_status_display()}, code="not_proposed")
+    _decide_proposed(exit, user, Exit.Status.EFFECTIVE, effective_on=timezone.localdate())
     registration_end(registration=exit.registration, ended_on=exit.deregistered_on)
     exit.refresh_from_db()
     exit_proposals_close(exit=exit)
@@ -283,25 +297,15 @@ def exit_approve(*, exit: Exit, user: User) -> Exit:
 def exit_return(*, exit: Exit, user: User, comment: str) -> Exit:
     """A supervisor returns a proposed exit with a comment: the registration stays active; the caseworker may
     propose again (a new exit)."""
-    comment = _check_text(
-        comment, field="comment", limit=RETURN_COMMENT_MAX_LENGTH, too_long=RETURN_COMMENT_TOO_LONG
+    comment = _required_text(
+        comment,
+        field="comment",
+        limit=RETURN_COMMENT_MAX_LENGTH,
+        too_long=RETURN_COMMENT_TOO_LONG,
+        required=RETURN_COMMENT_REQUIRED,
     )
-    if not comment:
-        raise ValidationError({"comment": ValidationError(RETURN_COMMENT_REQUIRED, code="required")})
     exit = _check_decidable(exit, user)
-    won = transition(
-        Exit,
-        exit.pk,
-        from_=Exit.Status.PROPOSED,
-        to=Exit.Status.RETURNED,
-        allowed=Exit.STATUS_MOVES,
-        decided_by=user,
-        decided_at=timezone.now(),
-        return_comment=comment,
-    )
-    if not won:
-        exit.refresh_from_db()
-        raise ValidationError(NOT_PROPOSED % {"status": exit.get_status_display()}, code="not_proposed")
+    _decide_proposed(exit, user, Exit.Status.RETURNED, return_comment=comment)
     exit.refresh_from_db()
     return exit
 
@@ -311,11 +315,13 @@ def proposal_dismiss(*, followup: MonthlyFollowUp, user: User, reason: str) -> P
     """不予注销: a caseworker of the region decides that a follow-up outcome proposing an exit ("found work" → 11,
     "started a business" → 12) does not lead to one, with a reason; the proposal leaves the worklist. Once per
     follow-up: a second dismissal is refused (idempotent, also under a race through the one-to-one key)."""
-    reason = _check_text(
-        reason, field="reason", limit=DISMISS_REASON_MAX_LENGTH, too_long=DISMISS_REASON_TOO_LONG
+    reason = _required_text(
+        reason,
+        field="reason",
+        limit=DISMISS_REASON_MAX_LENGTH,
+        too_long=DISMISS_REASON_TOO_LONG,
+        required=DISMISS_REASON_REQUIRED,
     )
-    if not reason:
-        raise ValidationError({"reason": ValidationError(DISMISS_REASON_REQUIRED, code="required")})
     followup = MonthlyFollowUp.objects.select_related("case__region").get(pk=followup.pk)
     _check_scope(user, followup.case.region)
     if followup.outcome not in EXIT_PROPOSALS:
@@ -341,11 +347,13 @@ def exit_cancel(*, exit: Exit, user: User, reason: str) -> Exit:
     was uploaded (the national sync stage: after upload the person registers anew); then the registration is
     reopened, the exit cancelled and ``signals.exit_cancelled`` sent. One transaction: a refusal anywhere leaves
     the exit effective and the registration ended."""
-    reason = _check_text(
-        reason, field="reason", limit=CANCEL_REASON_MAX_LENGTH, too_long=CANCEL_REASON_TOO_LONG
+    reason = _required_text(
+        reason,
+        field="reason",
+        limit=CANCEL_REASON_MAX_LENGTH,
+        too_long=CANCEL_REASON_TOO_LONG,
+        required=CANCEL_REASON_REQUIRED,
     )
-    if not reason:
-        raise ValidationError({"reason": ValidationError(CANCEL_REASON_REQUIRED, code="required")})
     _check_scope(user, exit.region)
     if not user.has_role(Role.SUPERVISOR):
         raise PermissionDenied(NOT_SUPERVISOR_CANCEL)
@@ -458,11 +466,13 @@ def exit_proposal_dismiss(*, proposal: ExitProposal, user: User, reason: str) ->
     school or enlistment, prison, a new job or business) does not lead to an exit, with a reason; it leaves the
     worklist and the same event is never proposed again (``deregistration_exitproposal_once_per_event``). Once:
     a proposal already dismissed or closed by an exit is refused, also under a race (conditional UPDATE)."""
-    reason = _check_text(
-        reason, field="reason", limit=DISMISS_REASON_MAX_LENGTH, too_long=DISMISS_REASON_TOO_LONG
+    reason = _required_text(
+        reason,
+        field="reason",
+        limit=DISMISS_REASON_MAX_LENGTH,
+        too_long=DISMISS_REASON_TOO_LONG,
+        required=DISMISS_REASON_REQUIRED,
     )
-    if not reason:
-        raise ValidationError({"reason": ValidationError(DISMISS_REASON_REQUIRED, code="required")})
     proposal = ExitProposal.objects.select_related("region").get(pk=proposal.pk)
     _check_scope(user, proposal.region)
     won = transition(

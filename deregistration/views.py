@@ -11,10 +11,14 @@ page that has to know about exits waiting for approval (the service refuses thos
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -107,6 +111,28 @@ def approvals_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def form_errors_text(form: Form) -> str:
+    """All of ``form``'s error messages in one line, for a flash message."""
+    return "；".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def decide(
+    request: AuthenticatedHttpRequest, form: Form, action: Callable[[dict[str, Any]], object], success: str
+) -> None:
+    """The POST of a decision with a reason (return, cancel, dismiss): with a valid ``form``,
+    ``action(form.cleaned_data)`` calls the service; the user is told ``success``, the service's refusal or the
+    form's errors as a flash message (the caller redirects back to the list)."""
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return
+    try:
+        action(form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, success)
+
+
 def _exit(request: AuthenticatedHttpRequest, pk: int) -> Exit:
     _supervisor(request)
     return get_in_scope_or_404(Exit.objects.select_related("registration"), request.user, pk=pk)
@@ -131,16 +157,12 @@ def approve_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def return_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     exit = _exit(request, pk)
-    form = ReturnForm(request.POST)
-    if form.is_valid():
-        try:
-            services.exit_return(exit=exit, user=request.user, comment=form.cleaned_data["comment"])
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, _("已退回 %(name)s 的注销申请，失业登记仍有效。") % {"name": exit.name})
-    else:
-        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+    decide(
+        request,
+        ReturnForm(request.POST),
+        lambda data: services.exit_return(exit=exit, user=request.user, comment=data["comment"]),
+        _("已退回 %(name)s 的注销申请，失业登记仍有效。") % {"name": exit.name},
+    )
     return redirect("deregistration:approvals")
 
 
@@ -200,18 +222,12 @@ def dismiss_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         field="case__region",
         pk=pk,
     )
-    form = DismissForm(request.POST)
-    if form.is_valid():
-        try:
-            services.proposal_dismiss(
-                followup=followup, user=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, _("已不予注销，该提议已移出列表。"))
-    else:
-        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+    decide(
+        request,
+        DismissForm(request.POST),
+        lambda data: services.proposal_dismiss(followup=followup, user=request.user, reason=data["reason"]),
+        _("已不予注销，该提议已移出列表。"),
+    )
     return redirect("deregistration:proposals")
 
 
@@ -236,18 +252,12 @@ TRANSFERS_PER_PAGE = 50
 def cancel_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """撤销注销 (before the upload): the registration becomes active again; the reason is required."""
     exit = _exit(request, pk)
-    form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            services.exit_cancel(exit=exit, user=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(
-                request, _("已撤销 %(name)s 的注销，失业登记恢复有效，并已通知本人。") % {"name": exit.name}
-            )
-    else:
-        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+    decide(
+        request,
+        CancelForm(request.POST),
+        lambda data: services.exit_cancel(exit=exit, user=request.user, reason=data["reason"]),
+        _("已撤销 %(name)s 的注销，失业登记恢复有效，并已通知本人。") % {"name": exit.name},
+    )
     return redirect("registration:person_detail", exit.registration.person.code)
 
 
@@ -305,7 +315,7 @@ def _exit_filters(request: AuthenticatedHttpRequest, data) -> tuple[ExitFilterFo
 
 def _invalid_filters(request: AuthenticatedHttpRequest, form: ExitFilterForm) -> HttpResponse:
     """Nothing is exported for filters that do not hold (never "everything" instead): back to the list."""
-    messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+    messages.error(request, form_errors_text(form))
     return redirect("deregistration:exits")
 
 

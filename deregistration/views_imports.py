@@ -5,9 +5,7 @@ stored on a queued batch; stage 1's import job parses and matches it (``deregist
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
@@ -16,8 +14,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common.forms import add_service_errors
-from common.tables import ImportFileError
+from common.import_pages import batch_report, import_upload
 from common.xlsx import template_workbook, xlsx_response
 from offices.auth import AuthenticatedHttpRequest
 from offices.scoping import get_in_scope_or_404, scope_by_region
@@ -27,6 +24,7 @@ from . import services
 from .forms import DismissForm, ExitImportForm
 from .imports import EXIT_KINDS, KIND_LABELS, exit_columns, exit_import
 from .models import ExitProposal
+from .views import decide
 
 BATCHES_PER_PAGE = 50
 REPORT_PER_PAGE = 200
@@ -48,20 +46,15 @@ def _batches(request: AuthenticatedHttpRequest):
 def exit_imports_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """注销比对数据导入: upload a list that proposes exits; the batches of the user's scope, newest first."""
     form = ExitImportForm(request.POST, request.FILES) if request.method == "POST" else ExitImportForm()
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch = exit_import(
-                file=form.cleaned_data["file"],
-                kind=form.cleaned_data["kind"],
-                user=request.user,
-                run_now=False,
-            )
-        except ImportFileError as exc:
-            add_service_errors(form, exc, field="file")
-        else:
-            messages.info(request, _("文件已上传，正在后台与在册失业登记比对；本页会自动刷新显示进度。"))
-            return redirect("deregistration:import_detail", pk=batch.pk)
-    form.focus_first()
+    response = import_upload(
+        request,
+        form,
+        lambda data: exit_import(file=data["file"], kind=data["kind"], user=request.user, run_now=False),
+        started=_("文件已上传，正在后台与在册失业登记比对；本页会自动刷新显示进度。"),
+        detail_url="deregistration:import_detail",
+    )
+    if response:
+        return response
     page = Paginator(_batches(request).order_by("-created_at", "-pk"), BATCHES_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -84,21 +77,13 @@ def exit_import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         confirmed=Count("pk", filter=Q(status=ExitProposal.Status.CONFIRMED)),
         dismissed=Count("pk", filter=Q(status=ExitProposal.Status.DISMISSED)),
     )
-    earlier = (
-        _batches(request)
-        .filter(sha256=batch.sha256, kind=batch.kind, created_at__lt=batch.created_at)
-        .order_by("created_at")
-        .first()
-    )
     return render(
         request,
         "deregistration/import_detail.html",
         {
             "batch": batch,
             "proposals": proposals,
-            "earlier": earlier,
-            "errors": Paginator(batch.errors or [], REPORT_PER_PAGE).get_page(request.GET.get("page")),
-            "skips": Paginator(batch.skips or [], REPORT_PER_PAGE).get_page(request.GET.get("skipped_page")),
+            **batch_report(request, batch, _batches(request), per_page=REPORT_PER_PAGE),
         },
     )
 
@@ -130,18 +115,14 @@ def exit_import_template(request: AuthenticatedHttpRequest, kind: str) -> HttpRe
 def exit_proposal_dismiss_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """不予注销 on a proposal from comparison data: it leaves the worklist, with the reason kept."""
     proposal = get_in_scope_or_404(ExitProposal.objects.all(), request.user, pk=pk)
-    form = DismissForm(request.POST)
-    if form.is_valid():
-        try:
-            services.exit_proposal_dismiss(
-                proposal=proposal, user=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, _("已不予注销，该提议已移出列表。"))
-    else:
-        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+    decide(
+        request,
+        DismissForm(request.POST),
+        lambda data: services.exit_proposal_dismiss(
+            proposal=proposal, user=request.user, reason=data["reason"]
+        ),
+        _("已不予注销，该提议已移出列表。"),
+    )
     return redirect("deregistration:proposals")
 
 

@@ -170,14 +170,19 @@ def test_database_url() -> str:
 test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
-@pytest.fixture
-def celery_worker():
-    """A `celery worker` subprocess on the test database and the test Redis, starting from an empty queue;
-    stopped after the test. Use it with committed data (``committed_db`` or a browser test's live server)."""
+def start_celery_worker(
+    extra_env: dict[str, str] | None = None, name_prefix: str = "test"
+) -> subprocess.Popen:
+    """Start a `celery worker` subprocess on the test database and the test Redis, from an empty queue (``--purge``:
+    tasks queued by earlier tests that had no worker, e.g. browser tests, are not ours), and wait until it is
+    ready; fail the test if it exits or is not ready within 60 s. ``extra_env`` adds or overrides environment
+    variables of the worker. The process keeps its log in ``proc.output`` (lines read so far) and ``proc.lines``
+    (a queue of the lines not yet read). Stop it with :func:`stop_celery_worker`."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": test_database_url(),
+        **(extra_env or {}),
     }
     proc = subprocess.Popen(
         [
@@ -192,9 +197,9 @@ def celery_worker():
             "info",
             "--without-mingle",
             "--without-gossip",
-            "--purge",  # tasks queued by earlier tests that had no worker (browser tests) are not ours
+            "--purge",
             "-n",
-            f"test-{uuid.uuid4().hex[:8]}@%h",
+            f"{name_prefix}-{uuid.uuid4().hex[:8]}@%h",
         ],
         cwd=ROOT,
         env=env,
@@ -203,7 +208,7 @@ def celery_worker():
         text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()], daemon=True).start()
     output: list[str] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -218,15 +223,30 @@ def celery_worker():
             break
     else:
         proc.kill()
+        proc.wait()
         pytest.fail("the Celery worker did not start:\n" + "".join(output))
     if proc.poll() is not None:
         pytest.fail("the Celery worker exited:\n" + "".join(output))
     proc.output = output  # type: ignore[attr-defined]
     proc.lines = lines  # type: ignore[attr-defined]
+    return proc
+
+
+def stop_celery_worker(proc: subprocess.Popen) -> None:
+    """Stop a worker from :func:`start_celery_worker` if it still runs: SIGTERM, then SIGKILL after 15 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def celery_worker() -> Iterator[subprocess.Popen]:
+    """A `celery worker` subprocess on the test database and the test Redis, starting from an empty queue;
+    stopped after the test. Use it with committed data (``committed_db`` or a browser test's live server)."""
+    proc = start_celery_worker()
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_celery_worker(proc)

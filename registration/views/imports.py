@@ -6,16 +6,15 @@ The work is in ``registration/imports/``, the forms in ``registration/forms.py``
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from common.forms import add_service_errors
+from common.import_pages import batch_report, import_upload
 from common.xlsx import xlsx_response
 from offices.auth import AuthenticatedHttpRequest
 from offices.scoping import get_in_scope_or_404, scope_by_region
@@ -24,7 +23,6 @@ from ..forms import ComparisonImportForm, GraduatesImportForm
 from ..imports import (
     COMPARISON_KINDS,
     TEMPLATE_TITLES,
-    ImportFileError,
     comparison_import,
     graduates_import,
     registrations_import,
@@ -74,20 +72,17 @@ def import_comparison(request: AuthenticatedHttpRequest) -> HttpResponse:
         if request.method == "POST"
         else ComparisonImportForm()
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch = comparison_import(
-                file=form.cleaned_data["file"],
-                kind=form.cleaned_data["kind"],
-                user=request.user,
-                run_now=False,
-            )
-        except ImportFileError as exc:
-            add_service_errors(form, exc, field="file")
-        else:
-            messages.info(request, _("文件已上传，正在后台导入比对数据；本页会自动刷新显示进度。"))
-            return redirect("registration:import_detail", pk=batch.pk)
-    form.focus_first()
+    response = import_upload(
+        request,
+        form,
+        lambda data: comparison_import(
+            file=data["file"], kind=data["kind"], user=request.user, run_now=False
+        ),
+        started=_("文件已上传，正在后台导入比对数据；本页会自动刷新显示进度。"),
+        detail_url="registration:import_detail",
+    )
+    if response:
+        return response
     return render(request, "registration/imports/comparison.html", {"form": form})
 
 
@@ -101,15 +96,15 @@ def import_graduates(request: AuthenticatedHttpRequest) -> HttpResponse:
         if request.method == "POST"
         else GraduatesImportForm()
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch = graduates_import(file=form.cleaned_data["file"], user=request.user, run_now=False)
-        except ImportFileError as exc:
-            add_service_errors(form, exc, field="file")
-        else:
-            messages.info(request, _("文件已上传，正在后台逐行登记为教育部门移交；本页会自动刷新显示进度。"))
-            return redirect("registration:import_detail", pk=batch.pk)
-    form.focus_first()
+    response = import_upload(
+        request,
+        form,
+        lambda data: graduates_import(file=data["file"], user=request.user, run_now=False),
+        started=_("文件已上传，正在后台逐行登记为教育部门移交；本页会自动刷新显示进度。"),
+        detail_url="registration:import_detail",
+    )
+    if response:
+        return response
     office = request.user.office
     return render(
         request,
@@ -129,15 +124,15 @@ def import_registrations(request: AuthenticatedHttpRequest) -> HttpResponse:
         if request.method == "POST"
         else GraduatesImportForm()
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch = registrations_import(file=form.cleaned_data["file"], user=request.user, run_now=False)
-        except ImportFileError as exc:
-            add_service_errors(form, exc, field="file")
-        else:
-            messages.info(request, _("文件已上传，正在后台逐行导入既有失业登记；本页会自动刷新显示进度。"))
-            return redirect("registration:import_detail", pk=batch.pk)
-    form.focus_first()
+    response = import_upload(
+        request,
+        form,
+        lambda data: registrations_import(file=data["file"], user=request.user, run_now=False),
+        started=_("文件已上传，正在后台逐行导入既有失业登记；本页会自动刷新显示进度。"),
+        detail_url="registration:import_detail",
+    )
+    if response:
+        return response
     office = request.user.office
     return render(
         request,
@@ -157,22 +152,13 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         field="office__region",
         pk=pk,
     )
-    earlier = (
-        scope_by_region(ImportBatch.objects.defer("content"), request.user, field="office__region")
-        .filter(sha256=batch.sha256, kind=batch.kind, created_at__lt=batch.created_at)
-        .order_by("created_at")
-        .first()
-    )
-    errors = Paginator(batch.errors or [], ERRORS_PER_PAGE).get_page(request.GET.get("page"))
-    skips = Paginator(batch.skips or [], ERRORS_PER_PAGE).get_page(request.GET.get("skipped_page"))
+    batches = scope_by_region(ImportBatch.objects.defer("content"), request.user, field="office__region")
     return render(
         request,
         "registration/imports/detail.html",
         {
             "batch": batch,
-            "errors": errors,
-            "skips": skips,
-            "earlier": earlier,
+            **batch_report(request, batch, batches, per_page=ERRORS_PER_PAGE),
             "is_comparison": batch.kind in COMPARISON_KINDS,
         },
     )

@@ -6,7 +6,7 @@ prefilled exit form, dismiss, and the proposals closing when an exit takes effec
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -583,3 +583,27 @@ def test_a_follow_up_proposal_marks_the_registration_too_in_a_fixed_number_of_qu
         html = client.post(search, {"q": "张三"}).content.decode()
     assert html.count(f'<a class="badge" href="{PROPOSALS}">有待处理的注销提议</a>') == 3
     assert len(after) == len(before)
+
+
+def test_the_batch_list_links_each_batch_to_its_exit_page_under_the_proposal_column_names(
+    client, registration, ops_jiaozuo
+):
+    batch = exit_import(file=csv_file([pension_row(registration)]), kind="exit_pension", user=ops_jiaozuo)
+    client.force_login(ops_jiaozuo)
+    html = client.get(IMPORTS).content.decode()
+    assert 'id="exit-import-batches"' in html
+    assert f'href="{reverse("deregistration:import_detail", args=[batch.pk])}"' in html
+    assert '<th scope="col">新增提议</th>' in html and '<th scope="col">未提议</th>' in html
+
+
+def test_a_batch_of_a_file_imported_before_links_to_the_earlier_batch(client, registration, ops_jiaozuo):
+    rows = [pension_row(registration)]
+    first = exit_import(file=csv_file(rows), kind="exit_pension", user=ops_jiaozuo)
+    second = exit_import(file=csv_file(rows), kind="exit_pension", user=ops_jiaozuo)
+    ImportBatch.objects.filter(pk=first.pk).update(created_at=second.created_at - timedelta(hours=1))
+    client.force_login(ops_jiaozuo)
+    first_url = reverse("deregistration:import_detail", args=[first.pk])
+    html = client.get(reverse("deregistration:import_detail", args=[second.pk])).content.decode()
+    assert "同一文件此前已于" in html and "已提议的事件未重复提议" in html and f'href="{first_url}"' in html
+    assert "名单.csv" in html and 'id="batch-status"' in html
+    assert "同一文件此前已于" not in client.get(first_url).content.decode()

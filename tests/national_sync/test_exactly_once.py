@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
-import pytest
 from django.db import connection
 
 from common.jobs import run_job
@@ -20,7 +15,7 @@ from common.models import JobRun
 from common.tasks import run_job_task
 from national_sync.jobs import UPLOAD_EXITS
 from national_sync.models import ExitUpload
-from tests.conftest import test_database_url
+from tests.conftest import start_celery_worker, stop_celery_worker
 
 from .conftest import APP_ID, SECRET
 from .factories import effective_exits
@@ -73,65 +68,16 @@ def test_the_job_started_twice_at_once_sends_nothing_twice(
 
 def start_worker(simulator_url: str) -> subprocess.Popen:
     """A real `celery worker` on the test database and Redis, uploading to the simulator in batches of 2."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": test_database_url(),
-        "NATIONAL_SYNC_BASE_URL": simulator_url + "/api/v1",
-        "NATIONAL_SYNC_APP_ID": APP_ID,
-        "NATIONAL_SYNC_APP_SECRET": SECRET,
-        "NATIONAL_SYNC_BATCH_SIZE": "2",
-        "NATIONAL_SYNC_RETRY_MINUTES": "0",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-l",
-            "info",
-            "--without-mingle",
-            "--without-gossip",
-            "--purge",
-            "-n",
-            f"sync-{uuid.uuid4().hex[:8]}@%h",
-        ],  # fmt: skip
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    return start_celery_worker(
+        {
+            "NATIONAL_SYNC_BASE_URL": simulator_url + "/api/v1",
+            "NATIONAL_SYNC_APP_ID": APP_ID,
+            "NATIONAL_SYNC_APP_SECRET": SECRET,
+            "NATIONAL_SYNC_BATCH_SIZE": "2",
+            "NATIONAL_SYNC_RETRY_MINUTES": "0",
+        },
+        name_prefix="sync",
     )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    output: list[str] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=0.5)
-        except queue.Empty:
-            if proc.poll() is not None:
-                break
-            continue
-        output.append(line)
-        if " ready." in line:
-            return proc
-    proc.kill()
-    pytest.fail("the Celery worker did not start:\n" + "".join(output))
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_a_celery_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
@@ -153,7 +99,7 @@ def test_a_celery_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
     finally:
-        stop(worker)
+        stop_celery_worker(worker)
     assert statuses() == {
         ExitUpload.Status.ACKNOWLEDGED: 2,
         ExitUpload.Status.SENDING: 2,
@@ -167,7 +113,7 @@ def test_a_celery_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
         done = wait_for(lambda: statuses() == {ExitUpload.Status.ACKNOWLEDGED: 6})
         assert done, statuses()
     finally:
-        stop(worker)
+        stop_celery_worker(worker)
     assert simulator.received() == 6
     assert len(set(ExitUpload.objects.values_list("receipt", flat=True))) == 6
     second = JobRun.objects.filter(job=UPLOAD_EXITS, status=JobRun.Status.SUCCEEDED).get()

@@ -3,24 +3,18 @@
 
 from __future__ import annotations
 
-import os
-import queue
 import subprocess
-import sys
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from django.db import transaction
 
 from registration.imports import graduates_import, import_batches_resume
 from registration.models import ImportBatch, Registration
-from tests.conftest import test_database_url
+from tests.conftest import start_celery_worker, stop_celery_worker
 
 from .factories import citizen_id
 from .test_imports import GRADUATE_HEADERS, csv_file
@@ -32,44 +26,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def celery_worker() -> Iterator[subprocess.Popen]:
     """A `celery worker` subprocess on the test database and Redis, started from an empty queue; killed at the end
     if still running."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": test_database_url(),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "info"]
-        + ["--without-mingle", "--without-gossip", "--purge", "-n", f"test-{uuid.uuid4().hex[:8]}@%h"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()], daemon=True).start()
-    output: list[str] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            output.append(lines.get(timeout=0.5))
-        except queue.Empty:
-            continue
-        if " ready." in output[-1]:
-            break
-    else:
-        proc.kill()
-        pytest.fail("the Celery worker did not start:\n" + "".join(output))
+    proc = start_celery_worker()
     try:
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_celery_worker(proc)
 
 
 def wait_for(predicate, timeout: float) -> bool:

@@ -847,3 +847,18 @@ def test_it_refuses_invisible_characters_in_the_names_of_imported_rows(ops_jiaoz
     batch = comparison_import(file=xlsx_file(comparison), kind="social_insurance", user=ops_jiaozuo)
     assert {(e["row"], e["field"]) for e in batch.errors} == {(2, "姓名"), (2, "单位名称")}
     assert not ComparisonRecord.objects.exists()
+
+
+def test_the_batch_list_names_its_own_columns_and_a_repeated_file_links_to_the_earlier_batch(
+    client, ops_jiaozuo
+):
+    first = graduates_import(file=csv_file(graduates(1), "名单.csv"), user=ops_jiaozuo)
+    second = graduates_import(file=csv_file(graduates(1), "名单.csv"), user=ops_jiaozuo)
+    ImportBatch.objects.filter(pk=first.pk).update(created_at=second.created_at - timedelta(hours=1))
+    client.force_login(ops_jiaozuo)
+    listing = client.get(reverse("registration:import_list")).content.decode()
+    assert '<th scope="col">新增</th>' in listing and '<th scope="col">跳过</th>' in listing
+    first_url = reverse("registration:import_detail", args=[first.pk])
+    html = client.get(reverse("registration:import_detail", args=[second.pk])).content.decode()
+    assert "同一文件此前已于" in html and "已有的数据未重复新增" in html and f'href="{first_url}"' in html
+    assert "同一文件此前已于" not in client.get(first_url).content.decode()
