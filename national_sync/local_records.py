@@ -23,7 +23,17 @@ from django.utils.translation import gettext_lazy as _
 
 from registration.models import Application, Registration
 
-from .records import SPACES, RecordError, ReferenceCodes, _check_character, _parse_date, reference_codes
+from .records import (
+    NOT_A_DATE,
+    REQUIRED,
+    TOO_LONG,
+    RecordError,
+    ReferenceCodes,
+    _parse_date,
+    _yyyymmdd,
+    check_record,
+    reference_codes,
+)
 
 # ---- national applications (pulled) ----------------------------------------------------------------
 APPLICATION_FIELDS: dict[str, Any] = {
@@ -63,12 +73,9 @@ SUBMIT_FIELD_CODES = {
 }
 MAX_NUMBER_LENGTH = 40
 
-FIELD_REQUIRED = _("%(field)s（%(name)s）不能为空")
-FIELD_TOO_LONG = _("%(field)s（%(name)s）最多 %(limit)d 个字符，当前为 %(length)d 个")
 BAD_TIME = _("%(field)s（%(name)s）应为带时区的时间（如 2026-11-20T09:15:00+08:00），当前为“%(value)s”")
 TIME_IN_FUTURE = _("%(field)s（%(name)s）晚于当前时间")
 BAD_BASIS = _("%(field)s（%(name)s）应为 1 户籍地、2 常住地、3 就业地或 4 参保地，当前为“%(value)s”")
-BAD_DATE = _("%(field)s（%(name)s）应为格式为YYYYMMDD的有效日期，当前为“%(value)s”")
 NOT_COMMITTED = _("%(field)s（%(name)s）申请人未签署告知承诺（应为“1”）")
 
 
@@ -118,10 +125,10 @@ def read_national_application(
     errors: list[RecordError] = []
     for code in ("QGSQBH", "SQSJ", "AAB301", "DJDLX", "AAC058", "AAC044", "AAC003"):
         if not _text(item, code):
-            _err(errors, code, FIELD_REQUIRED)
+            _err(errors, code, REQUIRED)
     number = _text(item, "QGSQBH")
     if len(number) > MAX_NUMBER_LENGTH:
-        _err(errors, "QGSQBH", FIELD_TOO_LONG, limit=MAX_NUMBER_LENGTH, length=len(number))
+        _err(errors, "QGSQBH", TOO_LONG, limit=MAX_NUMBER_LENGTH, length=len(number))
     submitted_at = None
     if raw := _text(item, "SQSJ"):
         submitted_at = parse_datetime(raw) if len(raw) <= 40 else None
@@ -137,7 +144,7 @@ def read_national_application(
     if raw := _text(item, "AAC006"):
         birth = _parse_date(raw)
         if birth is None:
-            _err(errors, "AAC006", BAD_DATE, value=raw[:20])
+            _err(errors, "AAC006", NOT_A_DATE, value=raw[:20])
     if _text(item, "CNBZ") != "1":
         _err(errors, "CNBZ", NOT_COMMITTED)
     if errors or submitted_at is None:
@@ -210,17 +217,6 @@ REASON_NEEDED = _("%(field)s（%(name)s）不予登记时必须填写原因")
 NUMBER_NEEDED = _("%(field)s（%(name)s）予以登记时必须填写登记编号")
 BAD_CHANNEL = _("%(field)s（%(name)s）应为 1 窗口受理、2 网上申请、3 教育部门移交或 4 既有登记导入")
 BAD_SEX = _("%(field)s（%(name)s）应为 1 男或 2 女")
-HAS_SPACE = _("%(field)s（%(name)s）不能含有半角或全角空格")
-NOT_NATIONAL_REGION = _(
-    "%(field)s（%(name)s）“%(code)s”不是国家标准（GB/T 2260）行政区划代码（本地自定义区划不能上传）"
-)
-NOT_IN_TABLE = _("%(field)s（%(name)s）代码“%(code)s”不在代码表中")
-AFTER_TODAY = _("%(field)s（%(name)s）不能晚于系统当前日期（%(today)s）")
-SSN_BAD = _("%(field)s（%(name)s）应为15位数字或17位数字加校验码，校验码须正确")
-
-
-def _yyyymmdd(value: date | None) -> str:
-    return f"{value:%Y%m%d}" if value is not None else ""
 
 
 def build_decision_record(application: Application) -> dict[str, str]:
@@ -279,43 +275,13 @@ def build_registration_record(registration: Registration) -> dict[str, str]:
     }
 
 
-def _validate(
-    record: dict, fields: dict[str, tuple[Any, int, bool]], *, today: date, codes: ReferenceCodes
-) -> tuple[list[RecordError], dict[str, str], Any]:
-    errors: list[RecordError] = []
-    values = {code: ("" if record.get(code) is None else str(record.get(code))) for code in fields}
-
-    def error(field: str, message: Any, **params: Any) -> None:
-        errors.append(RecordError(field, str(message % {"field": field, "name": fields[field][0], **params})))
-
-    for code, (_name, limit, required) in fields.items():
-        value = values[code]
-        if not value.strip():
-            if required:
-                error(code, FIELD_REQUIRED)
-        elif len(value) > limit:
-            error(code, FIELD_TOO_LONG, limit=limit, length=len(value))
-    for code in ("AAC003", "AAE011"):
-        if code in fields and any(space in values[code] for space in SPACES):
-            error(code, HAS_SPACE)
-    region = values["AAB301"]
-    if region and region not in codes.regions:
-        error("AAB301", NOT_NATIONAL_REGION, code=region)
-    for code in ("AAE036", "DJRQ"):
-        if code in fields and values[code]:
-            parsed = _parse_date(values[code])
-            if parsed is None:
-                error(code, BAD_DATE, value=values[code][:20])
-            elif parsed > today:
-                error(code, AFTER_TODAY, today=f"{today:%Y%m%d}")
-    return errors, values, error
-
-
 def validate_decision_record(
     record: dict, *, today: date, codes: ReferenceCodes | None = None
 ) -> list[RecordError]:
     """Every rule of a decision record: one ``RecordError`` per broken rule, [] when valid."""
-    errors, values, error = _validate(record, DECISION_FIELDS, today=today, codes=codes or reference_codes())
+    errors, values, error = check_record(
+        record, DECISION_FIELDS, today=today, codes=codes or reference_codes(), date_fields=("AAE036",)
+    )
     result = values["BLJG"]
     if result and result not in (RESULT_REGISTERED, RESULT_REJECTED, RESULT_WITHDRAWN):
         error("BLJG", BAD_RESULT, value=result[:5])
@@ -330,23 +296,23 @@ def validate_registration_record(
     record: dict, *, today: date, codes: ReferenceCodes | None = None
 ) -> list[RecordError]:
     """Every rule of a local registration record: one ``RecordError`` per broken rule, [] when valid."""
-    codes = codes or reference_codes()
-    errors, values, error = _validate(record, REGISTRATION_FIELDS, today=today, codes=codes)
+    errors, values, error = check_record(
+        record,
+        REGISTRATION_FIELDS,
+        today=today,
+        codes=codes or reference_codes(),
+        date_fields=("DJRQ", "AAE036"),
+        table_fields=("AAC058",),
+        sex=_record_sex(record),
+    )
     if values["DJQD"] and values["DJQD"] not in CHANNEL_LABELS:
         error("DJQD", BAD_CHANNEL)
     if values["AAC004"] and values["AAC004"] not in ("1", "2"):
         error("AAC004", BAD_SEX)
-    id_type = values["AAC058"]
-    if id_type and id_type not in codes.tables.get("AAC058", frozenset()):
-        error("AAC058", NOT_IN_TABLE, code=id_type)
-    ssn = values["AAC002"]
-    if ssn and not (ssn[0].isascii() and ssn[0].isalpha()):
-        ok = (len(ssn) == 15 and ssn.isascii() and ssn.isdigit()) or (
-            len(ssn) == 18
-            and ssn[:17].isascii()
-            and ssn[:17].isdigit()
-            and _check_character(ssn[:17]) == ssn[17]
-        )
-        if not ok:
-            error("AAC002", SSN_BAD)
     return errors
+
+
+def _record_sex(record: dict) -> str | None:
+    """The record's own AAC004, against which its AAC002 is checked (the attachment's rule)."""
+    sex = record.get("AAC004")
+    return str(sex) if sex is not None else None

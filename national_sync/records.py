@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import csv
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
+
+from registration.idnumbers import check_character
 
 if TYPE_CHECKING:
     from deregistration.models import Exit
@@ -75,8 +78,6 @@ DATE_FIELDS = ("ADC210", "AAE036")
 NO_SPACE_FIELDS = ("AAC003", "AAE011")
 CODE_TABLE_FIELDS = ("AAC058", "AJC00A")  # AAB301 is checked against the GB/T 2260 regions
 SPACES = (" ", "\u3000")  # half-width and full-width (ideographic) space
-CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK_CHARS = "10X98765432"
 MALE, FEMALE = "1", "2"  # AAC004
 
 # ---- messages (each names the field by code and name) ----
@@ -174,12 +175,85 @@ def _parse_date(value: str) -> date | None:
         return None
 
 
-def _check_character(first17: str) -> str:
-    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, CHECK_WEIGHTS, strict=True)) % 11]
-
-
 def _is_ascii_digits(value: str) -> bool:
     return value.isascii() and value.isdigit()
+
+
+# (code) -> (name, maximum length or None, required): the fields of one kind of record, for ``check_record``.
+FieldNames = Mapping[str, tuple[Any, int | None, bool]]
+ErrorAdder = Callable[..., None]
+
+
+def check_record(
+    record: dict,
+    fields: FieldNames,
+    *,
+    today: date,
+    codes: ReferenceCodes,
+    date_fields: tuple[str, ...],
+    table_fields: tuple[str, ...] = (),
+    sex: str | None = None,
+) -> tuple[list[RecordError], dict[str, str], ErrorAdder]:
+    """The rules every record of the protocol shares, on the ``fields`` it has: required, maximum lengths, no
+    half- or full-width spaces in AAC003 / AAE011, AAC002 (the attachment's rules, matching ``sex`` when it is
+    "1" / "2"), codes in their tables (``table_fields``), AAB301 a national GB/T 2260 code, ``date_fields`` real
+    YYYYMMDD dates not after ``today``. Returns the errors, the record's values as text and the function adding
+    one more error (for the rules of one kind of record)."""
+    errors: list[RecordError] = []
+
+    def error(field: str, message, **params) -> None:
+        errors.append(RecordError(field, str(message % {"field": field, "name": fields[field][0], **params})))
+
+    values = {code: ("" if record.get(code) is None else str(record.get(code))) for code in fields}
+    for code, (_name, limit, required) in fields.items():
+        value = values[code]
+        if not value.strip():
+            if required:
+                error(code, REQUIRED)
+            continue
+        if limit is not None and len(value) > limit:
+            error(code, TOO_LONG, limit=limit, length=len(value))
+
+    for code in NO_SPACE_FIELDS:
+        if code in values and any(space in values[code] for space in SPACES):
+            error(code, HAS_SPACE)
+
+    ssn = values.get("AAC002", "")
+    if ssn and not (ssn[0].isascii() and ssn[0].isalpha()):
+        if len(ssn) not in (15, 18):
+            error("AAC002", SSN_LENGTH, length=len(ssn))
+        elif len(ssn) == 15 and not _is_ascii_digits(ssn):
+            error("AAC002", SSN_15_DIGITS)
+        elif len(ssn) == 18 and not _is_ascii_digits(ssn[:17]):
+            error("AAC002", SSN_18_DIGITS)
+        else:
+            if len(ssn) == 18 and check_character(ssn[:17]) != ssn[17]:
+                error("AAC002", SSN_CHECK)
+            sex_digit = int(ssn[14] if len(ssn) == 15 else ssn[16])
+            if sex in (MALE, FEMALE) and (MALE if sex_digit % 2 else FEMALE) != sex:
+                error("AAC002", SSN_SEX, sex=SEX_LABELS[sex])
+
+    for code in table_fields:
+        value = values[code]
+        if value and value not in codes.tables.get(code, frozenset()):
+            error(code, NOT_IN_TABLE, code=value)
+    region = values.get("AAB301", "")
+    if region and region not in codes.regions:
+        error("AAB301", REGION_NOT_NATIONAL, code=region)
+
+    for code in date_fields:
+        value = values[code]
+        if not value:
+            continue
+        parsed = _parse_date(value)
+        if parsed is None:
+            error(code, NOT_A_DATE, value=value[:20])
+        elif parsed > today:
+            error(code, DATE_AFTER_TODAY, today=f"{today:%Y%m%d}")
+    return errors, values, error
+
+
+EXIT_FIELDS: FieldNames = {f.code: (f.name, f.length, f.required) for f in FIELD_SPECS}
 
 
 def validate_record(
@@ -191,58 +265,15 @@ def validate_record(
     the sex match is then not checked). ``today`` is the system's current date (Asia/Shanghai). ``codes``
     defaults to ``reference_codes()``.
     """
-    codes = codes or reference_codes()
-    errors: list[RecordError] = []
-
-    def error(field: str, message, **params) -> None:
-        errors.append(RecordError(field, str(message % {"field": field, "name": SPEC[field].name, **params})))
-
-    values = {code: ("" if record.get(code) is None else str(record.get(code))) for code in FIELDS}
-    for spec in FIELD_SPECS:
-        value = values[spec.code]
-        if not value.strip():
-            if spec.required:
-                error(spec.code, REQUIRED)
-            continue
-        if spec.length is not None and len(value) > spec.length:
-            error(spec.code, TOO_LONG, limit=spec.length, length=len(value))
-
-    for code in NO_SPACE_FIELDS:
-        if any(space in values[code] for space in SPACES):
-            error(code, HAS_SPACE)
-
-    ssn = values["AAC002"]
-    if ssn and not (ssn[0].isascii() and ssn[0].isalpha()):
-        if len(ssn) not in (15, 18):
-            error("AAC002", SSN_LENGTH, length=len(ssn))
-        elif len(ssn) == 15 and not _is_ascii_digits(ssn):
-            error("AAC002", SSN_15_DIGITS)
-        elif len(ssn) == 18 and not _is_ascii_digits(ssn[:17]):
-            error("AAC002", SSN_18_DIGITS)
-        else:
-            if len(ssn) == 18 and _check_character(ssn[:17]) != ssn[17]:
-                error("AAC002", SSN_CHECK)
-            sex_digit = int(ssn[14] if len(ssn) == 15 else ssn[16])
-            if sex in (MALE, FEMALE) and (MALE if sex_digit % 2 else FEMALE) != sex:
-                error("AAC002", SSN_SEX, sex=SEX_LABELS[sex])
-
-    for code in CODE_TABLE_FIELDS:
-        value = values[code]
-        if value and value not in codes.tables.get(code, frozenset()):
-            error(code, NOT_IN_TABLE, code=value)
-    region = values["AAB301"]
-    if region and region not in codes.regions:
-        error("AAB301", REGION_NOT_NATIONAL, code=region)
-
-    for code in DATE_FIELDS:
-        value = values[code]
-        if not value:
-            continue
-        parsed = _parse_date(value)
-        if parsed is None:
-            error(code, NOT_A_DATE, value=value)
-        elif parsed > today:
-            error(code, DATE_AFTER_TODAY, today=f"{today:%Y%m%d}")
+    errors, _values, _error = check_record(
+        record,
+        EXIT_FIELDS,
+        today=today,
+        codes=codes or reference_codes(),
+        date_fields=DATE_FIELDS,
+        table_fields=CODE_TABLE_FIELDS,
+        sex=sex,
+    )
     return errors
 
 

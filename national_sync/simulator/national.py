@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from common.privacy import mask_document_number
+from registration.idnumbers import check_character
 
 from .. import protocol
 from ..exchange import DECISION_BATCHES, MAX_PAGE, NATIONAL_APPLICATIONS, REGISTRATION_BATCHES
@@ -32,7 +33,7 @@ from ..local_records import (
     validate_decision_record,
     validate_registration_record,
 )
-from ..records import RecordError, _check_character
+from ..records import RecordError
 from . import batches as batch_endpoint
 from .core import SHANGHAI, Request, Response, Simulator, error, now_text
 
@@ -71,7 +72,7 @@ def made_up_application(sim: Simulator, *, region: str, seq: int) -> dict[str, s
     now = datetime.now(SHANGHAI)
     born = date(1980, 1, 1) + timedelta(days=seq // 1000)
     first17 = f"{region}{born:%Y%m%d}{seq % 1000:03d}"
-    id_number = first17 + _check_character(first17)
+    id_number = first17 + check_character(first17)
     return {
         "QGSQBH": f"QG{now:%Y%m%d%H%M%S}{seq:06d}",
         "SQSJ": now.isoformat(timespec="seconds"),
