@@ -28,7 +28,7 @@ from followup.models import MonthlyFollowUp
 from offices.models import Region
 from registration.models import Registration
 
-from .rules import ALL_CODES, NEEDS_APPROVAL, NEEDS_FURTHER_CHECKS, NEEDS_REMARK
+from .rules import ALL_CODES, NEEDS_APPROVAL, NEEDS_FURTHER_CHECKS, NEEDS_REMARK, NO_NOTICE
 
 SERIAL_SEQUENCE = "deregistration_exit_serial_seq"  # migration 0001; common.numbering.next_number
 SERIAL_PREFIX = "TC"  # 退出
@@ -216,6 +216,11 @@ class Exit(TimeStampedModel):
     @property
     def needs_approval(self) -> bool:
         return self.reason in NEEDS_APPROVAL
+
+    @property
+    def has_notice(self) -> bool:
+        """The person is told of this exit (notice 四 "以适当方式"): it took effect and is not for a death (26)."""
+        return self.status == ExitStatus.EFFECTIVE and self.reason not in NO_NOTICE
 
     @property
     def masked_id_number(self) -> str:

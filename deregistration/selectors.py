@@ -252,7 +252,7 @@ def transfers_for(user: User) -> QuerySet[Transfer]:
 
 def no_phone_exits(exits: list[Exit]) -> set[int]:
     """The ids of those ``exits`` whose SMS could not be sent for lack of a phone (they get a printable notice)."""
-    refs = {notice_ref(e): e.pk for e in exits}
+    refs = {notice_ref(e): e.pk for e in exits if e.has_notice}
     if not refs:
         return set()
     found = Notification.objects.filter(ref__in=list(refs), status=Notification.Status.NO_PHONE)

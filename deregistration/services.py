@@ -422,7 +422,7 @@ def _tell_cancelled(exit: Exit) -> None:
 def _tell(exit: Exit) -> None:
     """Tell the person "以适当方式" (notice 四): an SMS with the ``deregistration:`` reference (stored as no-phone
     when there is none); nobody to tell for code 26 (death)."""
-    if exit.reason in NO_NOTICE:
+    if not exit.has_notice:
         return
     registration = exit.registration
     office = registration.office

@@ -40,7 +40,6 @@ from . import services
 from .exports import exits_xlsx, export_filename
 from .forms import CancelForm, DismissForm, ExitFilterForm, ExitForm, ReturnForm, TransferForm
 from .models import Exit
-from .rules import NO_NOTICE
 from .selectors import (
     approval_queue,
     exit_options,
@@ -384,7 +383,7 @@ def notice_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     exit = get_in_scope_or_404(
         Exit.objects.select_related("registration__office", "registration__person"), request.user, pk=pk
     )
-    if exit.status != Exit.Status.EFFECTIVE or exit.reason in NO_NOTICE:
+    if not exit.has_notice:
         raise Http404
     return render(
         request,
