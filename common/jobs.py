@@ -52,6 +52,7 @@ from django.utils.translation import gettext_lazy as _
 from .history import history_context
 from .models import JobRun
 from .notifications import notification_resend_queued
+from .queueing import enqueue_on_commit
 from .services import heartbeat_record
 
 logger = logging.getLogger(__name__)
@@ -166,6 +167,12 @@ def job_lock(name: str) -> Iterator[bool]:
                     cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, _lock_key(name)])
     finally:
         connection.close()
+
+
+def job_queue_now(name: str, *, user) -> None:
+    """"Run now" from a page: queue the job ``name`` for a worker (the task beat sends, ``TASK_NAME``) once the
+    request's transaction commits; it runs there recorded as ``user``'s run. Never run inside the web request."""
+    enqueue_on_commit(TASK_NAME, name, user.pk)
 
 
 def run_job(name: str, *, trigger: str = JobRun.Trigger.BEAT, user=None) -> JobRun | None:

@@ -14,9 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from offices.roles import Role
 
 from .health import health_report, public_report
-from .jobs import TASK_NAME, jobs_health, registered_jobs
+from .jobs import job_queue_now, jobs_health, registered_jobs
 from .models import JobRun
-from .queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +95,6 @@ def ops_job_run(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     if request.method == "GET":
         return render(request, "common/ops_job_confirm.html", {"job": declared})
-    enqueue_on_commit(TASK_NAME, name, request.user.pk)
+    job_queue_now(name, user=request.user)
     messages.success(request, _("任务 %(job)s 已提交后台运行，稍后刷新本页查看运行记录") % {"job": name})
     return redirect("ops_jobs")

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from common.forms import FocusFirstMixin
-from common.queueing import enqueue_on_commit
+from common.jobs import job_queue_now
 from common.xlsx import xlsx_response
 from offices.auth import AuthenticatedHttpRequest
 from offices.scoping import get_in_scope_or_404
@@ -85,7 +85,7 @@ def resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @permission_required("national_sync.change_exitupload", raise_exception=True)
 @require_POST
 def run_now(request: AuthenticatedHttpRequest) -> HttpResponse:
-    enqueue_on_commit("common.run_job", UPLOAD_EXITS)
+    job_queue_now(UPLOAD_EXITS, user=request.user)  # recorded as this user's run
     messages.success(request, _("已提交上传任务，稍后刷新本页查看运行记录。"))
     return redirect(_url())
 

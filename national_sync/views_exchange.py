@@ -15,8 +15,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from common.jobs import job_queue_now
 from common.privacy import mask_document_number
-from common.queueing import enqueue_on_commit
 from offices.auth import AuthenticatedHttpRequest
 from offices.scoping import get_in_scope_or_404
 
@@ -115,7 +115,7 @@ def run_now(request: AuthenticatedHttpRequest) -> HttpResponse:
     job = request.POST.get("job")
     if job not in (PULL_APPLICATIONS, PUSH_RECORDS):
         raise Http404
-    enqueue_on_commit("common.run_job", job)
+    job_queue_now(job, user=request.user)  # recorded as this user's run
     messages.success(request, _("已提交任务，稍后刷新本页查看运行记录。"))
     return redirect(_url())
 

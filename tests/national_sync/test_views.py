@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from unittest import mock
 from datetime import date
 
 import openpyxl
@@ -163,6 +164,11 @@ def test_run_now_queues_the_job(client, ops_jiaozuo, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(RUN_NOW)
     assert response.status_code == 302 and len(callbacks) == 1
+    sent = []
+    with mock.patch("common.queueing.current_app.send_task", lambda name, args: sent.append((name, args))):
+        callbacks[0]()
+    # The task beat sends, with the ops user's id: the worker records the run as theirs.
+    assert sent == [("common.run_job", ["national_sync.upload_exits", ops_jiaozuo.pk])]
 
 
 def test_the_days_xlsx_has_the_attachments_columns_full_numbers_and_logs_each_reveal(
