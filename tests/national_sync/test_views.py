@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-from unittest import mock
 from datetime import date
+from unittest import mock
 
 import openpyxl
 import pytest
